@@ -72,3 +72,18 @@ pub enum SourceError {
     #[error("{loc}: not valid UTF-8")]
     NotUtf8 { loc: Loc },
 }
+
+/// Something suspicious in the input that does not stop loading (a typo'd
+/// category, an unmatched removal, a deprecated construct), kept so the CLI
+/// can report it with its file and line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    pub loc: Loc,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: warning: {}", self.loc, self.message)
+    }
+}
