@@ -10,6 +10,8 @@ pub mod atom;
 pub mod depspec;
 pub mod eapi;
 pub mod intern;
+pub mod keywords;
+pub mod license;
 pub mod md5cache;
 pub mod profile;
 pub mod repo;

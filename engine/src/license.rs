@@ -1,0 +1,222 @@
+//! ACCEPT_LICENSE and license groups (spec §12.5, Portage `LicenseManager`).
+//!
+//! Traps:
+//! - ACCEPT_LICENSE is not one of Portage's incremental variables: the last
+//!   make.defaults assignment wins, then it is appended to make.globals'
+//!   `* -@EULA` and pruned at the last `*` or `-*` (`prune_incremental`).
+//!   That is why gentoo's `-* @FREE` shows as `@FREE`.
+//! - `@GROUP` tokens expand recursively through `profiles/license_groups` of
+//!   every repository (a cycle is reported and cut, not followed).
+//! - `*` means "every license this package names", so acceptance is decided
+//!   per package, over the licenses its LICENSE string mentions.
+
+use ahash::{HashMap, HashSet};
+
+use crate::intern::Sym;
+use crate::source::{Loc, Warning};
+
+/// make.globals' default, which the profile value is appended to.
+pub const GLOBAL_ACCEPT_LICENSE: &str = "* -@EULA";
+
+/// License groups from `profiles/license_groups` of all repositories.
+#[derive(Clone, Debug, Default)]
+pub struct LicenseGroups {
+    groups: HashMap<Sym, (Loc, Vec<Sym>)>,
+}
+
+impl LicenseGroups {
+    /// Adds one `NAME member @GROUP ...` definition; a later definition of
+    /// the same group (from another repository) adds members.
+    pub fn define(&mut self, loc: Loc, name: &str, members: &[&str]) {
+        let entry = self
+            .groups
+            .entry(Sym::new(name))
+            .or_insert_with(|| (loc, Vec::new()));
+        entry.1.extend(members.iter().map(|m| Sym::new(m)));
+    }
+
+    /// Every license in group `name`, nested groups expanded. Cycles and
+    /// unknown groups are reported into `warnings`.
+    pub fn expand(&self, name: Sym, warnings: &mut Vec<Warning>) -> Vec<Sym> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::default();
+        self.expand_into(name, &mut out, &mut seen, &mut Vec::new(), warnings);
+        out
+    }
+
+    fn expand_into(
+        &self,
+        name: Sym,
+        out: &mut Vec<Sym>,
+        seen: &mut HashSet<Sym>,
+        path: &mut Vec<Sym>,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let Some((loc, members)) = self.groups.get(&name) else {
+            warnings.push(Warning {
+                loc: Loc::new("license_groups", 0),
+                message: format!("undefined license group '@{name}'"),
+            });
+            return;
+        };
+        if path.contains(&name) {
+            warnings.push(Warning {
+                loc: loc.clone(),
+                message: format!("license group '@{name}' includes itself"),
+            });
+            return;
+        }
+        path.push(name);
+        for &m in members {
+            match m.as_str().strip_prefix('@') {
+                Some(g) => self.expand_into(Sym::new(g), out, seen, path, warnings),
+                None => {
+                    if seen.insert(m) {
+                        out.push(m);
+                    }
+                }
+            }
+        }
+        path.pop();
+    }
+}
+
+/// The stacked ACCEPT_LICENSE value: `make_defaults` is the last make.defaults
+/// assignment (None when no profile sets it), combined as Portage does.
+pub fn accept_license_value(make_defaults: Option<&str>) -> Vec<String> {
+    let mut split: Vec<&str> = GLOBAL_ACCEPT_LICENSE.split_whitespace().collect();
+    if let Some(v) = make_defaults {
+        split.extend(v.split_whitespace());
+    }
+    prune_incremental(&split)
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Portage's `prune_incremental`: drops everything before the last `*` (kept)
+/// or `-*` (dropped too).
+pub fn prune_incremental<'a>(split: &[&'a str]) -> Vec<&'a str> {
+    for (i, x) in split.iter().enumerate().rev() {
+        if *x == "*" {
+            return split[i..].to_vec();
+        }
+        if *x == "-*" {
+            return split[i + 1..].to_vec();
+        }
+    }
+    split.to_vec()
+}
+
+/// ACCEPT_LICENSE tokens with `@GROUP`s expanded, ready to be applied to
+/// each package's licenses.
+#[derive(Clone, Debug, Default)]
+pub struct AcceptLicense {
+    tokens: Vec<Token>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Token {
+    All,
+    ClearAll,
+    Add(Sym),
+    Remove(Sym),
+}
+
+impl AcceptLicense {
+    pub fn new(value: &[String], groups: &LicenseGroups, warnings: &mut Vec<Warning>) -> Self {
+        let mut tokens = Vec::new();
+        for t in value {
+            let (neg, name) = match t.strip_prefix('-') {
+                Some(rest) => (true, rest),
+                None => (false, t.as_str()),
+            };
+            if name == "*" {
+                tokens.push(if neg { Token::ClearAll } else { Token::All });
+            } else if let Some(g) = name.strip_prefix('@') {
+                for lic in groups.expand(Sym::new(g), warnings) {
+                    tokens.push(if neg {
+                        Token::Remove(lic)
+                    } else {
+                        Token::Add(lic)
+                    });
+                }
+            } else {
+                let s = Sym::new(name);
+                tokens.push(if neg { Token::Remove(s) } else { Token::Add(s) });
+            }
+        }
+        AcceptLicense { tokens }
+    }
+
+    /// The licenses among `named` (every license a package's LICENSE
+    /// mentions, conditionals ignored) that are acceptable.
+    pub fn acceptable(&self, named: &[Sym]) -> Vec<Sym> {
+        let mut acc: Vec<Sym> = Vec::new();
+        for t in &self.tokens {
+            match *t {
+                Token::All => {
+                    for &n in named {
+                        if !acc.contains(&n) {
+                            acc.push(n);
+                        }
+                    }
+                }
+                Token::ClearAll => acc.clear(),
+                Token::Add(s) => {
+                    if !acc.contains(&s) {
+                        acc.push(s)
+                    }
+                }
+                Token::Remove(s) => acc.retain(|&x| x != s),
+            }
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune() {
+        assert_eq!(
+            accept_license_value(Some("-* @FREE")),
+            ["@FREE"].map(String::from)
+        );
+        assert_eq!(
+            accept_license_value(Some("-* @FREE -* @FREE no-source-code")),
+            ["@FREE", "no-source-code"].map(String::from)
+        );
+        assert_eq!(
+            accept_license_value(None),
+            ["*", "-@EULA"].map(String::from)
+        );
+        assert_eq!(
+            accept_license_value(Some("foo")),
+            ["*", "-@EULA", "foo"].map(String::from)
+        );
+    }
+
+    #[test]
+    fn groups_nest_and_cycles_are_cut() {
+        let mut g = LicenseGroups::default();
+        let loc = Loc::new("license_groups", 1);
+        g.define(loc.clone(), "FREE", &["@FREE-SOFTWARE", "CC0"]);
+        g.define(loc.clone(), "FREE-SOFTWARE", &["GPL-2", "MIT", "@FREE"]);
+        let mut w = Vec::new();
+        let got: Vec<_> = g
+            .expand(Sym::new("FREE"), &mut w)
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(got, ["GPL-2", "MIT", "CC0"]);
+        assert_eq!(w.len(), 1, "{w:?}");
+        let acc = AcceptLicense::new(&accept_license_value(Some("-* @FREE")), &g, &mut w);
+        let named = [Sym::new("MIT"), Sym::new("EULA-x")];
+        assert_eq!(acc.acceptable(&named), [Sym::new("MIT")]);
+        let all = AcceptLicense::new(&["*".into(), "-MIT".into()], &g, &mut w);
+        assert_eq!(all.acceptable(&named), [Sym::new("EULA-x")]);
+    }
+}
