@@ -171,6 +171,7 @@ impl AcceptLicense {
                 Token::Remove(s) => acc.retain(|&x| x != s),
             }
         }
+        acc.retain(|x| named.contains(x));
         acc
     }
 }
