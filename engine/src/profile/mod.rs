@@ -1,4 +1,6 @@
-//! Profiles: the files of one profile directory ([`files`], [`make_defaults`]).
+//! Profiles: the files of one profile directory ([`files`],
+//! [`make_defaults`]), and how flags are decided across a stack ([`flags`]).
 
 pub mod files;
+pub mod flags;
 pub mod make_defaults;

@@ -1,0 +1,238 @@
+//! Positioned flag tokens: how USE, use.force and use.mask are decided.
+//!
+//! Portage decides a package's flags by concatenating token lists (IUSE
+//! defaults, then per profile node its make.defaults USE, its package.use
+//! lines, ...) and applying them left to right. The last token that touches a
+//! flag decides it. Rather than replaying the whole stream for every package,
+//! a profile keeps, for each flag, only the last token that named it, plus the
+//! few wildcard tokens (`-*`, `-video_cards_*`, `video_cards_*`). A package
+//! then adds its own few tokens (its package.use lines, at their node's
+//! position) and each flag is the latest of the candidates. Same answer, a
+//! handful of lookups per flag.
+//!
+//! Every decision carries the file and line that made it, for `why`.
+
+use ahash::HashMap;
+
+use crate::intern::Sym;
+use crate::source::Loc;
+
+/// Where a token sits in the stream; later wins. Packed as
+/// `layer:8 | node:16 | phase:8 | index:32`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos(u64);
+
+/// The precedence layers below the profile nodes (Portage `USE_ORDER`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Layer {
+    /// Repository-level `profiles/` files (below IUSE defaults).
+    Repo = 0,
+    /// IUSE `+flag` / `-flag` defaults.
+    Iuse = 1,
+    /// The profile stack.
+    Profile = 2,
+}
+
+impl Pos {
+    pub fn new(layer: Layer, node: u16, phase: u8, index: u32) -> Pos {
+        Pos(((layer as u64) << 56) | ((node as u64) << 40) | ((phase as u64) << 32) | index as u64)
+    }
+
+    pub fn node(self) -> u16 {
+        (self.0 >> 40) as u16
+    }
+}
+
+/// One decided flag: on or off, where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    pub pos: Pos,
+    pub on: bool,
+    pub origin: Loc,
+    /// The token as written (`-*`, `-video_cards_*`, `foo`), for messages.
+    pub token: Sym,
+}
+
+fn latest(a: Option<Decision>, b: Option<Decision>) -> Option<Decision> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.pos > a.pos { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Wildcard tokens: `-*` (prefix None), `-prefix_*` and `prefix_*`.
+#[derive(Clone, Debug)]
+struct Wild {
+    pos: Pos,
+    prefix: Option<Sym>,
+    on: bool,
+    origin: Loc,
+    token: Sym,
+}
+
+impl Wild {
+    fn covers(&self, flag: &str) -> bool {
+        match self.prefix {
+            None => true,
+            Some(p) => flag.starts_with(p.as_str()),
+        }
+    }
+}
+
+/// The last token per flag, plus wildcards, of one token stream.
+#[derive(Clone, Debug, Default)]
+pub struct FlagStream {
+    last: HashMap<Sym, Decision>,
+    wild: Vec<Wild>,
+}
+
+impl FlagStream {
+    /// Adds one token. Positions must be pushed in increasing order.
+    /// `allow_wildcards` is false for use.mask/use.force, where `-*` is not
+    /// a token (Portage drops it as an invalid flag).
+    pub fn push(&mut self, pos: Pos, token: &str, origin: &Loc, allow_wildcards: bool) {
+        let (on, name) = match token.strip_prefix('-') {
+            Some(rest) => (false, rest),
+            None => (true, token),
+        };
+        if name.is_empty() {
+            return;
+        }
+        let tok = Sym::new(token);
+        if allow_wildcards && (name == "*" || name.ends_with("_*")) {
+            if name == "*" && on {
+                // `*` alone enables nothing Portage knows of; ignore it.
+                return;
+            }
+            let prefix = (name != "*").then(|| Sym::new(&name[..name.len() - 1]));
+            self.wild.push(Wild {
+                pos,
+                prefix,
+                on,
+                origin: origin.clone(),
+                token: tok,
+            });
+            return;
+        }
+        self.last.insert(
+            Sym::new(name),
+            Decision {
+                pos,
+                on,
+                origin: origin.clone(),
+                token: tok,
+            },
+        );
+    }
+
+    /// The latest token deciding `flag`, if any.
+    pub fn decide(&self, flag: Sym) -> Option<Decision> {
+        let mut best = self.last.get(&flag).cloned();
+        if !self.wild.is_empty() {
+            let name = flag.as_str();
+            for w in self.wild.iter().rev() {
+                if best.as_ref().is_some_and(|b| b.pos > w.pos) {
+                    break;
+                }
+                if w.covers(name) {
+                    best = latest(
+                        best,
+                        Some(Decision {
+                            pos: w.pos,
+                            on: w.on,
+                            origin: w.origin.clone(),
+                            token: w.token,
+                        }),
+                    );
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether `flag` ends up on in this stream alone.
+    pub fn is_on(&self, flag: Sym) -> bool {
+        self.decide(flag).is_some_and(|d| d.on)
+    }
+
+    /// Every flag named explicitly that ends up on (wildcards that enable
+    /// prefixes name no flag, so they add nothing here).
+    pub fn enabled(&self) -> Vec<Sym> {
+        let mut v: Vec<Sym> = self
+            .last
+            .keys()
+            .copied()
+            .filter(|&f| self.is_on(f))
+            .collect();
+        v.sort_by_key(|s| s.as_str());
+        v
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.last.is_empty() && self.wild.is_empty()
+    }
+}
+
+/// The latest decision for `flag` over several streams (for example a
+/// profile-wide stream and a package's own package.use tokens).
+pub fn decide_all(streams: &[&FlagStream], flag: Sym) -> Option<Decision> {
+    streams
+        .iter()
+        .fold(None, |acc, s| latest(acc, s.decide(flag)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(node: u16, idx: u32) -> Pos {
+        Pos::new(Layer::Profile, node, 0, idx)
+    }
+
+    #[test]
+    fn last_token_wins_and_wildcards_clear() {
+        let loc = Loc::new("make.defaults", 1);
+        let mut s = FlagStream::default();
+        s.push(p(0, 0), "foo", &loc, true);
+        s.push(p(0, 1), "video_cards_intel", &loc, true);
+        s.push(p(0, 2), "video_cards_radeon", &loc, true);
+        s.push(p(1, 0), "-video_cards_*", &loc, true);
+        s.push(p(1, 1), "video_cards_virgl", &loc, true);
+        assert_eq!(
+            s.enabled(),
+            ["foo", "video_cards_virgl"].map(Sym::new).to_vec()
+        );
+        s.push(p(2, 0), "-*", &loc, true);
+        s.push(p(2, 1), "bar", &loc, true);
+        assert_eq!(s.enabled(), [Sym::new("bar")]);
+        let d = s.decide(Sym::new("foo")).unwrap();
+        assert!(!d.on);
+        assert_eq!(d.token.as_str(), "-*");
+    }
+
+    #[test]
+    fn package_tokens_interleave_by_position() {
+        let loc = Loc::new("x", 1);
+        let mut global = FlagStream::default();
+        global.push(p(3, 0), "-baz", &loc, true);
+        let mut pkg = FlagStream::default();
+        pkg.push(Pos::new(Layer::Iuse, 0, 0, 0), "baz", &loc, true);
+        pkg.push(Pos::new(Layer::Profile, 1, 3, 0), "baz", &loc, true);
+        // A later node's make.defaults beats an earlier node's package.use.
+        assert!(!decide_all(&[&global, &pkg], Sym::new("baz")).unwrap().on);
+        pkg.push(Pos::new(Layer::Profile, 3, 3, 0), "baz", &loc, true);
+        assert!(decide_all(&[&global, &pkg], Sym::new("baz")).unwrap().on);
+    }
+
+    #[test]
+    fn prefix_enable() {
+        let loc = Loc::new("x", 1);
+        let mut s = FlagStream::default();
+        s.push(p(0, 0), "python_targets_*", &loc, true);
+        assert!(s.is_on(Sym::new("python_targets_python3_12")));
+        assert!(!s.is_on(Sym::new("ruby_targets_ruby33")));
+        assert!(s.enabled().is_empty());
+    }
+}
