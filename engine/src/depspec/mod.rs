@@ -376,3 +376,14 @@ fn write_node<L: fmt::Display>(
     }
     f.write_str(" )")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The module docs promise 12-byte nodes; keep it so.
+    #[test]
+    fn node_is_twelve_bytes() {
+        assert_eq!(std::mem::size_of::<Node>(), 12);
+    }
+}
