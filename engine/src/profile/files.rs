@@ -583,7 +583,8 @@ pub struct Deprecated {
     /// Line 1, trimmed: the suggested replacement profile (relative to
     /// `profiles/`); `None` when the file or its first line is empty.
     pub replacement: Option<String>,
-    /// Lines 2…, verbatim (joined with `\n`, trailing blank lines dropped).
+    /// Lines 2…, verbatim (joined with `\n`; blank lines before the text and
+    /// trailing whitespace dropped).
     pub message: String,
 }
 
@@ -600,7 +601,9 @@ pub fn read_deprecated(dir: &Path) -> Result<Option<Deprecated>, FileError> {
         .map(|l| l.trim_matches(is_py_space))
         .filter(|l| !l.is_empty())
         .map(str::to_owned);
-    let rest: Vec<&str> = lines.collect();
+    let rest: Vec<&str> = lines
+        .skip_while(|l| l.trim_matches(is_py_space).is_empty())
+        .collect();
     let message = rest.join("\n").trim_end().to_owned();
     Ok(Some(Deprecated {
         loc: Loc::new(path, 1),
