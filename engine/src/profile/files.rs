@@ -389,6 +389,13 @@ pub enum FileShape {
 
 /// Every profile file this engine reads. Files not listed here (`README`,
 /// `profile.bashrc`, `packages.build`, `package.bashrc`, …) are not read.
+///
+/// Reading is EAPI-agnostic; gating by the profile directory's EAPI is the
+/// caller's (spec §7.4): `use.stable.{mask,force}` and
+/// `package.use.stable.{mask,force}` are honoured only with EAPI ≥ 5,
+/// `use.stable` and `package.use.stable` only with EAPI ≥ 9,
+/// `package.provided` only with EAPI ≤ 6; directories need EAPI ≥ 7 or a
+/// portage-1/portage-2/implicit portage-1-compat repository format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ProfileFileKind {
     Parent,

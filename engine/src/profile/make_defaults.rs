@@ -18,10 +18,14 @@
 //!   through the file, so later assignments see earlier ones, and writes
 //!   every assignment into the map. Call it for each make.defaults in stack
 //!   order with the same map. **The USE special case (spec §9.2) is the
-//!   caller's**: remove `USE` from the map before each file, so that
-//!   `USE="${USE} x"` sees only the same file's earlier `USE`.
+//!   caller's**: remove `USE` from the map before each profile node's
+//!   make.defaults, so that `USE="${USE} x"` sees only that node's earlier
+//!   `USE` (portage pops it once per node, not per file of a directory form).
 //! * For a make.defaults that may be a directory, [`read_files`] lists and
 //!   parses its files in portage order; expand them in that order with one map.
+//!   A make.defaults directory where directories are not allowed is
+//!   [`FileError::IsDirectory`] (portage prints an error and ignores it; the
+//!   caller may do the same).
 //!
 //! # Grammar as portage implements it (traps marked ⚠)
 //!
