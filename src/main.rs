@@ -1,3 +1,49 @@
-fn main() {
-    println!("portolan");
+//! `portolan`: what Gentoo profiles really set, and whether package sets
+//! install under them, for whole arch x profile matrices at once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod load;
+
+#[derive(Parser)]
+#[command(name = "portolan", version, about, max_term_width = 100)]
+struct Cli {
+    /// Read repositories from this repos.conf (a file or a folder of files).
+    #[arg(long, global = true, value_name = "FILE")]
+    repos_conf: Option<PathBuf>,
+    /// Use this repository folder (repeatable; the first is the main one).
+    #[arg(long = "repo", global = true, value_name = "DIR")]
+    repos: Vec<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compare two versions; prints -1, 0 or 1.
+    Vercmp { a: String, b: String },
+    /// Parse an atom and print its parts.
+    Atom(commands::atom::Args),
+    /// Run conformance vector files (versions, atoms, match, depspec, required_use).
+    Conformance(commands::conformance::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Vercmp { a, b } => commands::vercmp::run(a, b),
+        Command::Atom(args) => commands::atom::run(args),
+        Command::Conformance(args) => commands::conformance::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("portolan: {e:#}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod atom;
+pub mod conformance;
+pub mod vercmp;

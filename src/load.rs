@@ -1,0 +1,29 @@
+//! Which repositories a command works on: `--repos-conf FILE`, `--repo DIR`
+//! (repeatable), else `/etc/portage/repos.conf` when it exists, else the demo
+//! tree shipped with portolan.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use portolan_engine::repo::RepoSet;
+
+pub fn repositories(repos_conf: Option<&Path>, repos: &[PathBuf]) -> Result<RepoSet> {
+    let set = if let Some(conf) = repos_conf {
+        RepoSet::from_repos_conf(conf)?
+    } else if !repos.is_empty() {
+        RepoSet::from_dirs(repos)?
+    } else {
+        let system = Path::new("/etc/portage/repos.conf");
+        let conf = if system.exists() {
+            system.to_path_buf()
+        } else {
+            portolan_corpus::demo_repos_conf()
+        };
+        RepoSet::from_repos_conf(&conf)
+            .with_context(|| format!("loading repositories from {}", conf.display()))?
+    };
+    for w in &set.warnings {
+        eprintln!("{w}");
+    }
+    Ok(set)
+}
