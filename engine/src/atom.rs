@@ -901,9 +901,8 @@ pub fn best_match(pkg: &Version, atoms: &[&Atom]) -> Option<usize> {
             best = Some((i, rank));
             continue;
         };
-        if rank > max {
-            best = Some((i, rank));
-        } else if rank == max && rank == 2 && closer(pkg, atoms[b], atom) {
+        let wins = rank > max || (rank == max && rank == 2 && closer(pkg, atoms[b], atom));
+        if wins {
             best = Some((i, rank));
         }
     }
@@ -1035,5 +1034,368 @@ impl std::str::FromStr for Atom {
     /// Parses in portage's unrestricted mode ([`AtomOptions::unrestricted`]).
     fn from_str(s: &str) -> Result<Atom, AtomError> {
         Atom::parse(s, AtomOptions::unrestricted())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eapi(s: &str) -> Eapi {
+        Eapi::parse(s).unwrap()
+    }
+
+    fn atom(s: &str) -> Atom {
+        Atom::parse(s, AtomOptions::conformance(eapi("8"))).unwrap()
+    }
+
+    fn err(s: &str, opts: AtomOptions) -> String {
+        match Atom::parse(s, opts) {
+            Ok(a) => panic!("{s} accepted as {a:?}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// The candidates of spec §3.2's table, and which ones each atom matches.
+    #[test]
+    fn spec_3_2_match_table() {
+        let candidates = [
+            "1", "1.0", "1.00", "1.2", "1.2.3", "1a", "1_rc1", "1-r1", "10", "1.20", "1.0-r3",
+            "1.0.1", "01.5",
+        ];
+        let table: [(&str, &[&str]); 9] = [
+            (
+                "=c/p-1*",
+                &[
+                    "1", "1.0", "1.00", "1.2", "1.2.3", "1a", "1_rc1", "1-r1", "1.20", "1.0-r3",
+                    "1.0.1", "01.5",
+                ],
+            ),
+            ("=c/p-1.0*", &["1.0", "1.0-r3", "1.0.1"]),
+            ("=c/p-1.2*", &["1.2", "1.2.3"]),
+            ("=c/p-1.0-r3*", &["1.0-r3"]),
+            ("~c/p-1.0", &["1.0", "1.0-r3"]),
+            ("~c/p-1.0-r1", &["1.0", "1.0-r3"]),
+            ("=c/p-1.0", &["1.0", "1.00"]),
+            ("=c/p-1.00", &["1.0", "1.00"]),
+            ("<c/p-1.0", &["1", "1a", "1_rc1", "1-r1"]),
+        ];
+        let cp = Sym::new("c/p");
+        let slot = Sym::new("0");
+        for (text, want) in table {
+            let a = atom(text);
+            let got: Vec<&str> = candidates
+                .iter()
+                .copied()
+                .filter(|c| {
+                    let v = Version::parse(c).unwrap();
+                    a.matches(&PkgRef {
+                        cp,
+                        version: &v,
+                        slot,
+                        subslot: slot,
+                        repo: None,
+                    })
+                })
+                .collect();
+            assert_eq!(got, want, "{text}");
+        }
+    }
+
+    #[test]
+    fn glob_boundaries_and_leading_zeros() {
+        assert!(glob_matches("45", "045"));
+        assert!(glob_matches("045", "45"));
+        assert!(glob_matches("01-r11", "1-r11"));
+        assert!(!glob_matches("1", "123"));
+        assert!(glob_matches("0", "0.5"));
+        assert!(glob_matches("00", "0_p1"));
+        assert!(!glob_matches("1.0-r1", "1.0-r11"));
+        assert!(glob_matches("1.0", "1.0_beta"));
+        assert!(glob_matches("1a", "1a_p1"));
+    }
+
+    #[test]
+    fn slots_repos_and_blockers() {
+        let cp = Sym::new("dev-libs/openssl");
+        let v = Version::parse("3.5.1").unwrap();
+        let pkg = |slot: &str, sub: &str, repo: Option<&str>| PkgRef {
+            cp,
+            version: &v,
+            slot: Sym::new(slot),
+            subslot: Sym::new(sub),
+            repo: repo.map(Sym::new),
+        };
+        let p = pkg("0", "3", Some("gentoo"));
+        assert!(atom("dev-libs/openssl:0").matches(&p));
+        assert!(atom("dev-libs/openssl:0/3").matches(&p));
+        assert!(!atom("dev-libs/openssl:0/1.1").matches(&p));
+        assert!(atom("dev-libs/openssl:0=").matches(&p));
+        assert!(atom("dev-libs/openssl:=").matches(&p));
+        assert!(atom("dev-libs/openssl:*").matches(&p));
+        assert!(!atom("dev-libs/openssl:1").matches(&p));
+        assert!(atom("dev-libs/openssl::gentoo").matches(&p));
+        assert!(!atom("dev-libs/openssl::other").matches(&p));
+        assert!(atom("dev-libs/openssl::other").matches(&pkg("0", "3", None)));
+        assert!(atom("!!>=dev-libs/openssl-3:0").matches(&p));
+        assert!(!atom("dev-libs/openssl-compat").matches(&p));
+    }
+
+    #[test]
+    fn parse_fields_and_display() {
+        let a =
+            atom("!>=dev-lang/python-3.12.1-r2:3.12/3.12=::gentoo[xml(+),-foo(-),bar(+)?,!baz=]");
+        assert_eq!(a.blocker, Blocker::Weak);
+        assert_eq!(a.op, Some(Op::Ge));
+        assert_eq!(a.category(), "dev-lang");
+        assert_eq!(a.package(), "python");
+        assert_eq!(a.version.as_ref().unwrap().as_str(), "3.12.1-r2");
+        assert_eq!(a.slot.unwrap().as_str(), "3.12");
+        assert_eq!(a.subslot.unwrap().as_str(), "3.12");
+        assert_eq!(a.slot_op, Some(SlotOp::Equal));
+        assert_eq!(a.repo.unwrap().as_str(), "gentoo");
+        let use_: Vec<String> = a.use_deps.iter().map(|d| d.to_string()).collect();
+        assert_eq!(use_, ["xml(+)", "-foo(-)", "bar(+)?", "!baz="]);
+        assert_eq!(a.use_deps[2].kind, UseDepKind::IfEnabled);
+        assert_eq!(a.use_deps[2].default, Some(true));
+        assert_eq!(
+            a.to_string(),
+            "!>=dev-lang/python-3.12.1-r2:3.12/3.12=::gentoo[xml(+),-foo(-),bar(+)?,!baz=]"
+        );
+        let g = atom("=dev-lang/perl-5.42*");
+        assert_eq!(g.op, Some(Op::Glob));
+        assert_eq!(g.op.unwrap().as_str(), "=*");
+        assert_eq!(g.to_string(), "=dev-lang/perl-5.42*");
+        assert_eq!(atom("c/p-r1").package(), "p-r1");
+        assert_eq!(atom("c/a-3D").package(), "a-3D");
+        assert_eq!(atom("~c/p-1.0-r1").version.unwrap().as_str(), "1.0-r1");
+        assert_eq!(atom("=c/p-1.0"), atom("=c/p-1.0"));
+        assert_ne!(atom("=c/p-1.0"), atom("=c/p-1.00"));
+    }
+
+    #[test]
+    fn invalid_forms() {
+        let opts = AtomOptions::conformance(eapi("8"));
+        for s in [
+            "",
+            "c/p-1",
+            "c/p-1a",
+            "=c/p",
+            "=c/p-1.*",
+            "<=c/p-1*",
+            "~c/p-1*",
+            "c/p[-f?]",
+            "c/p[!f]",
+            "c/p[-f=]",
+            "c/p[bar=(+)]",
+            "c/p[a,,b]",
+            "c/p[]",
+            "c/p[a",
+            "c/p[a][b]",
+            "c/p::gentoo:1",
+            "c/p:",
+            "c/p::",
+            "c/p:0*",
+            "c/p:=0",
+            "c/p:/1",
+            "c/p:*=",
+            "c/p:=/1",
+            "c/p:0/",
+            "!!!c/p",
+            "c/+p",
+            "c/p:+slot",
+            "+c/p",
+            ".c/p",
+            "c/p.q",
+            "c",
+            "/p",
+            "c/",
+            ">=c/",
+            "=c/p-1-2",
+            "c/p[a(+),-a]",
+            "c/p[a(+),a(-)]",
+            "c/p[(+)a]",
+            "c/p[a(x)]",
+            "c/p::-x",
+            "c/p:1::",
+            "=c/p-1.0*x",
+            "c/p ",
+            " c/p",
+            "c/p[a b]",
+            "=c/p-1-r",
+            "c/p-1.0-r1",
+            "c/p]",
+        ] {
+            assert!(Atom::parse(s, opts).is_err(), "{s:?} should be invalid");
+        }
+        assert_eq!(
+            err(">=sys-apps/", opts),
+            "invalid atom '>=sys-apps/': missing package name"
+        );
+        assert_eq!(
+            err("sys-apps/foo-1", opts),
+            "invalid atom 'sys-apps/foo-1': package name 'foo-1' ends in a version; a versioned atom needs an operator"
+        );
+        assert_eq!(
+            err("=c/p", opts),
+            "invalid atom '=c/p': operator '=' requires a version"
+        );
+        assert_eq!(
+            err("c/p[bar=(+)]", opts),
+            "invalid atom 'c/p[bar=(+)]': invalid USE dependency 'bar=(+)'"
+        );
+        assert_eq!(
+            err("c/p:0", AtomOptions::dependency(eapi("0"))),
+            "invalid atom 'c/p:0': slot dependencies are not allowed in EAPI 0"
+        );
+        assert_eq!(
+            err("c/p::gentoo", AtomOptions::dependency(eapi("8"))),
+            "invalid atom 'c/p::gentoo': '::repo' not allowed here"
+        );
+    }
+
+    #[test]
+    fn eapi_gates() {
+        let ok = |s: &str, e: &str| Atom::parse(s, AtomOptions::dependency(eapi(e))).is_ok();
+        assert!(!ok("c/p:1", "0") && ok("c/p:1", "1"));
+        assert!(!ok("c/p:1/2", "4") && ok("c/p:1/2", "5"));
+        assert!(!ok("c/p:=", "4") && ok("c/p:=", "5") && ok("c/p:*", "5"));
+        assert!(!ok("c/p[a]", "1") && ok("c/p[a]", "2"));
+        assert!(!ok("c/p[a(+)]", "3") && ok("c/p[a(+)]", "4"));
+        assert!(!ok("!!c/p", "1") && ok("!!c/p", "2") && ok("!c/p", "0"));
+        let profile = AtomOptions::profile(eapi("5"));
+        assert!(Atom::parse("!c/p", profile).is_err());
+        assert!(Atom::parse("c/p[a]", profile).is_err());
+        assert!(Atom::parse("c/p::gentoo", profile).is_err());
+        assert!(Atom::parse("c/p::gentoo", profile.with_repo(true)).is_ok());
+        assert!(Atom::parse(">=c/p-1:0", profile).is_ok());
+    }
+
+    #[test]
+    fn use_dep_evaluation() {
+        let a = atom("c/p[a,b=,!c=,d?,!e?,-f]");
+        let parent: &[&str] = &["c"];
+        let p = |f: Sym| parent.contains(&f.as_str());
+        assert_eq!(a.evaluate_conditionals(p).to_string(), "c/p[a,-b,-c,-e,-f]");
+        let ev: Vec<(String, bool)> = a
+            .evaluated_use_deps(p)
+            .into_iter()
+            .map(|(f, s, _)| (f.to_string(), s))
+            .collect();
+        assert_eq!(
+            ev,
+            [
+                ("a".into(), true),
+                ("b".into(), false),
+                ("c".into(), false),
+                ("e".into(), false),
+                ("f".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn use_deps_against_target() {
+        let set = |xs: &'static [&'static str]| move |f: Sym| xs.contains(&f.as_str());
+        let none = |_: Sym| false;
+        // Flag in IUSE: state decides.
+        assert!(atom("c/p[foo]").use_deps_satisfied(none, set(&["foo"]), set(&["foo"])));
+        assert!(!atom("c/p[foo]").use_deps_satisfied(none, none, set(&["foo"])));
+        assert!(atom("c/p[-foo]").use_deps_satisfied(none, none, set(&["foo"])));
+        // Missing from IUSE: only a default decides; no default never matches.
+        assert!(!atom("c/p[-foo]").use_deps_satisfied(none, none, none));
+        assert!(atom("c/p[foo(+)]").use_deps_satisfied(none, none, none));
+        assert!(!atom("c/p[foo(-)]").use_deps_satisfied(none, none, none));
+        assert!(atom("c/p[-foo(-)]").use_deps_satisfied(none, none, none));
+        assert!(!atom("c/p[-foo(+)]").use_deps_satisfied(none, none, none));
+        // Conditionals use the parent's USE ...
+        assert!(atom("c/p[foo?]").use_deps_satisfied(none, none, set(&["foo"])));
+        assert!(!atom("c/p[foo?]").use_deps_satisfied(set(&["foo"]), none, set(&["foo"])));
+        assert!(atom("c/p[foo=]").use_deps_satisfied(none, none, set(&["foo"])));
+        assert!(atom("c/p[!foo=]").use_deps_satisfied(none, set(&["foo"]), set(&["foo"])));
+        // ... but a default-less flag must be in IUSE even when its
+        // conditional evaluated away (portage checks the unevaluated atom).
+        assert!(!atom("c/p[foo?]").use_deps_satisfied(none, none, none));
+        assert!(atom("c/p[foo(-)?]").use_deps_satisfied(none, none, none));
+    }
+
+    #[test]
+    fn specificity_order() {
+        let v = Version::parse("1").unwrap();
+        let texts = [
+            "dev-libs/A",
+            "<=dev-libs/A-2",
+            "dev-libs/A:0",
+            "=dev-libs/A-1*",
+            "~dev-libs/A-1",
+            "=dev-libs/A-1",
+        ];
+        let atoms: Vec<Atom> = texts.iter().map(|t| atom(t)).collect();
+        let refs: Vec<&Atom> = atoms.iter().collect();
+        let ranks: Vec<u8> = atoms.iter().map(Atom::specificity).collect();
+        assert_eq!(ranks, [1, 2, 3, 4, 5, 6]);
+        // Reversed input: ascending order is still by rank.
+        let rev: Vec<&Atom> = refs.iter().rev().copied().collect();
+        let order: Vec<&str> = order_by_specificity(&v, &rev)
+            .into_iter()
+            .map(|i| texts[texts.len() - 1 - i])
+            .collect();
+        assert_eq!(order, texts);
+        assert_eq!(atom(">=dev-libs/A-1:0").specificity(), 3);
+        assert_eq!(atom("=dev-libs/A-1:0").specificity(), 6);
+        // Range ties: the version closest to the package wins.
+        let v15 = Version::parse("1.5").unwrap();
+        let far = atom(">=dev-libs/A-1");
+        let near = atom(">=dev-libs/A-1.4");
+        assert_eq!(best_match(&v15, &[&far, &near]), Some(1));
+        assert_eq!(best_match(&v15, &[&near, &far]), Some(0));
+        // Other ties: the first one.
+        let s1 = atom("dev-libs/A:0");
+        let s2 = atom("<dev-libs/A-2:0");
+        assert_eq!(best_match(&v15, &[&s1, &s2]), Some(0));
+        assert_eq!(best_match(&v15, &[&s2, &s1]), Some(0));
+        assert_eq!(best_match(&v15, &[]), None);
+    }
+
+    /// A deterministic fuzz: random strings from the atom alphabet must give
+    /// an error or an atom whose display parses back to the same atom.
+    #[test]
+    fn no_panic_on_noise() {
+        const ALPHABET: &[u8] = b"!!<>=~*/:::[],-_.+()?@aprz019c/p-1.0_rc1-r1";
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let opts = AtomOptions::unrestricted();
+        let mut accepted = 0;
+        for _ in 0..50_000 {
+            let len = (next() % 24) as usize;
+            let mut s = String::from(if next() % 2 == 0 { "c/p" } else { "" });
+            for _ in 0..len {
+                s.push(ALPHABET[(next() % ALPHABET.len() as u64) as usize] as char);
+            }
+            let _ = Version::parse(&s);
+            let _ = crate::version::split_pf(&s);
+            if let Ok(a) = Atom::parse(&s, opts) {
+                accepted += 1;
+                assert_eq!(a.to_string(), s);
+                assert_eq!(Atom::parse(&a.to_string(), opts).unwrap(), a);
+            }
+        }
+        assert!(accepted > 100, "only {accepted} atoms accepted");
+        for s in [
+            "c/p[é]",
+            "é/p",
+            "=c/p-1é",
+            "c/p:é",
+            "\u{0}",
+            "c/p-١",
+            "=c/p-1.0-r1é*",
+        ] {
+            assert!(Atom::parse(s, opts).is_err(), "{s:?}");
+        }
     }
 }

@@ -948,6 +948,159 @@ mod tests {
         assert!(matches!(split_cpv("a/b"), Err(CpvError::NoVersion(_))));
     }
 
+    /// PMS Algorithms 3.1–3.7 written out directly, as a reference for the
+    /// nibble encoding.
+    fn reference_cmp(a: &str, b: &str) -> Ordering {
+        fn uint(a: &str, b: &str) -> Ordering {
+            let (a, b) = (a.trim_start_matches('0'), b.trim_start_matches('0'));
+            a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+        }
+        struct P<'a> {
+            nums: Vec<&'a str>,
+            letter: Option<char>,
+            sufs: Vec<(u8, &'a str)>,
+            rev: &'a str,
+        }
+        fn split(s: &str) -> P<'_> {
+            let (pv, rev) = match s.rfind("-r") {
+                Some(i) => (&s[..i], &s[i + 2..]),
+                None => (s, ""),
+            };
+            let mut parts = pv.split('_');
+            let head = parts.next().unwrap();
+            let (head, letter) = match head.chars().last() {
+                Some(c) if c.is_ascii_lowercase() => (&head[..head.len() - 1], Some(c)),
+                _ => (head, None),
+            };
+            let sufs = parts
+                .map(|p| {
+                    let (k, len) = suffix_kind(p.as_bytes()).unwrap();
+                    (k, &p[len..])
+                })
+                .collect();
+            P {
+                nums: head.split('.').collect(),
+                letter,
+                sufs,
+                rev,
+            }
+        }
+        let (x, y) = (split(a), split(b));
+        let o = uint(x.nums[0], y.nums[0]);
+        if o != Ordering::Equal {
+            return o;
+        }
+        for i in 1..x.nums.len().min(y.nums.len()) {
+            let (p, q) = (x.nums[i], y.nums[i]);
+            let o = if p.starts_with('0') || q.starts_with('0') {
+                p.trim_end_matches('0').cmp(q.trim_end_matches('0'))
+            } else {
+                uint(p, q)
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        let o = x
+            .nums
+            .len()
+            .cmp(&y.nums.len())
+            .then(x.letter.cmp(&y.letter));
+        if o != Ordering::Equal {
+            return o;
+        }
+        for i in 0..x.sufs.len().max(y.sufs.len()) {
+            let o = match (x.sufs.get(i), y.sufs.get(i)) {
+                (Some(p), Some(q)) => p.0.cmp(&q.0).then_with(|| uint(p.1, q.1)),
+                (Some(p), None) => {
+                    if p.0 == SUF_P {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
+                (None, Some(q)) => {
+                    if q.0 == SUF_P {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    }
+                }
+                (None, None) => Ordering::Equal,
+            };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        uint(x.rev, y.rev)
+    }
+
+    #[test]
+    fn encoding_agrees_with_reference_on_random_versions() {
+        use std::collections::hash_map::DefaultHasher;
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let digits = |next: &mut dyn FnMut(u64) -> u64| {
+            let len = match next(10) {
+                0 => 14 + next(20),
+                1..=3 => 2 + next(3),
+                _ => 1,
+            };
+            (0..len)
+                .map(|_| char::from(b"0012345678990"[next(13) as usize]))
+                .collect::<String>()
+        };
+        let mut gen = || {
+            let mut s = digits(&mut next);
+            for _ in 0..next(6) {
+                s.push('.');
+                s += &digits(&mut next);
+            }
+            if next(4) == 0 {
+                s.push(char::from(b"abz"[next(3) as usize]));
+            }
+            for _ in 0..next(3) {
+                s += ["_alpha", "_beta", "_pre", "_rc", "_p"][next(5) as usize];
+                if next(2) == 0 {
+                    s += &digits(&mut next);
+                }
+            }
+            if next(3) == 0 {
+                s += "-r";
+                s += &digits(&mut next);
+            }
+            s
+        };
+        let pool: Vec<String> = (0..600).map(|_| gen()).collect();
+        let hash = |v: &Version| {
+            let mut h = DefaultHasher::new();
+            v.hash(&mut h);
+            h.finish()
+        };
+        let parsed: Vec<Version> = pool.iter().map(|s| v(s)).collect();
+        let mut exact = 0;
+        for (i, a) in parsed.iter().enumerate() {
+            exact += usize::from(a.is_exact());
+            for (j, b) in parsed.iter().enumerate() {
+                let want = reference_cmp(&pool[i], &pool[j]);
+                assert_eq!(a.cmp(b), want, "{} vs {}", pool[i], pool[j]);
+                assert_eq!(a == b, want == Ordering::Equal);
+                if want == Ordering::Equal {
+                    assert_eq!(hash(a), hash(b), "{} / {}", pool[i], pool[j]);
+                }
+            }
+        }
+        assert!(
+            exact > 50 && exact < 550,
+            "{exact} exact keys: the pool should mix both paths"
+        );
+    }
+
     #[test]
     fn names() {
         assert!(valid_category("dev-libs") && valid_category("_x") && valid_category("a.b+c"));
