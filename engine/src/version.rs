@@ -32,7 +32,8 @@
 //!
 //! Comparison is reduced to comparing *nibble streams* (4-bit symbols)
 //! lexicographically. The stream of a version is an order-preserving,
-//! prefix-free encoding of its comparison components (see [`Nibbles`]), so
+//! prefix-free encoding of its comparison components (see `Nibbles` in the
+//! source), so
 //! equal streams ⇔ equal versions and stream order = PMS order. A `Version`
 //! stores
 //!
@@ -745,6 +746,14 @@ mod tests {
 
     fn stream(s: &str) -> Vec<u8> {
         Nibbles::new(s, false).collect()
+    }
+
+    /// What pubgrub 0.4 needs of a version type.
+    #[test]
+    fn usable_as_pubgrub_version() {
+        fn check<T: Clone + Ord + Eq + Hash + fmt::Debug + fmt::Display + Send + Sync + 'static>() {
+        }
+        check::<Version>();
     }
 
     #[test]
