@@ -33,9 +33,8 @@
 //! Comparison is reduced to comparing *nibble streams* (4-bit symbols)
 //! lexicographically. The stream of a version is an order-preserving,
 //! prefix-free encoding of its comparison components (see `Nibbles` in the
-//! source), so
-//! equal streams ⇔ equal versions and stream order = PMS order. A `Version`
-//! stores
+//! source), so equal streams ⇔ equal versions and stream order = PMS order.
+//! A `Version` stores
 //!
 //! * `key: u64` — the first 15 nibbles of the stream (zero-padded), then in
 //!   the lowest nibble a flag "the whole stream fits in those 15 nibbles".
