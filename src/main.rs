@@ -30,6 +30,8 @@ enum Command {
     Atom(commands::atom::Args),
     /// Run conformance vector files (versions, atoms, match, depspec, required_use).
     Conformance(commands::conformance::Args),
+    /// List every profile of every configured repository's profiles.desc.
+    Profiles(commands::profiles::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +40,8 @@ fn main() -> ExitCode {
         Command::Vercmp { a, b } => commands::vercmp::run(a, b),
         Command::Atom(args) => commands::atom::run(args),
         Command::Conformance(args) => commands::conformance::run(args),
+        Command::Profiles(args) => load::repositories(cli.repos_conf.as_deref(), &cli.repos)
+            .and_then(|repos| commands::profiles::run(&repos, args)),
     };
     match result {
         Ok(code) => code,

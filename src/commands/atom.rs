@@ -20,8 +20,8 @@ pub struct Args {
 
 pub fn run(args: &Args) -> Result<ExitCode> {
     let eapi = parse_eapi(args.eapi.as_deref())?;
-    let atom = Atom::parse(&args.atom, AtomOptions::conformance(eapi))
-        .map_err(|e| anyhow!("{e}"))?;
+    let atom =
+        Atom::parse(&args.atom, AtomOptions::conformance(eapi)).map_err(|e| anyhow!("{e}"))?;
     let fields = fields(&atom);
     if args.json {
         let mut v = fields;
@@ -31,7 +31,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         println!("{v}");
     } else {
         for (k, v) in fields.as_object().into_iter().flatten() {
-            println!("{k:>13}: {}", v.as_str().map(str::to_owned).unwrap_or(v.to_string()));
+            println!(
+                "{k:>13}: {}",
+                v.as_str().map(str::to_owned).unwrap_or(v.to_string())
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use portolan_engine::atom::{Atom, AtomOptions, PkgRef};
-use portolan_engine::depspec::{check_required_use, DepOptions, DepSpec, FlagLeaf, Reduced};
+use portolan_engine::depspec::{self, DepOptions, DepSpec, FlagLeaf, Reduced};
 use portolan_engine::eapi::Eapi;
 use portolan_engine::intern::Sym;
 use portolan_engine::version::{split_cpv, Version};
@@ -74,9 +74,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 
 pub fn run_file(file: &Path) -> Result<Outcome> {
     let group = Group::of(file)?;
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let cases: Vec<Value> =
-        serde_json::from_str(&text).with_context(|| format!("{}: not a JSON array", file.display()))?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let cases: Vec<Value> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a JSON array", file.display()))?;
     let mut out = Outcome::default();
     for (i, case) in cases.iter().enumerate() {
         let result = match group {
@@ -134,17 +135,25 @@ fn check_atom(case: &Value) -> Check {
     let valid = case["valid"].as_bool().context("missing 'valid'")?;
     match (Atom::parse(atom, AtomOptions::conformance(eapi)), valid) {
         (Err(_), false) => Ok(None),
-        (Err(e), true) => Ok(Some(format!("'{atom}' (EAPI {eapi}) rejected but valid: {e}"))),
+        (Err(e), true) => Ok(Some(format!(
+            "'{atom}' (EAPI {eapi}) rejected but valid: {e}"
+        ))),
         (Ok(_), false) => Ok(Some(format!("'{atom}' (EAPI {eapi}) accepted but invalid"))),
         (Ok(a), true) => {
             let got = super::atom::fields(&a);
             let mut diffs = Vec::new();
             for (k, v) in got.as_object().into_iter().flatten() {
                 if case.get(k) != Some(v) {
-                    diffs.push(format!("{k}: got {v}, Portage says {}", case.get(k).unwrap_or(&json!(null))));
+                    diffs.push(format!(
+                        "{k}: got {v}, Portage says {}",
+                        case.get(k).unwrap_or(&json!(null))
+                    ));
                 }
             }
-            Ok((!diffs.is_empty()).then(|| format!("'{atom}' (EAPI {eapi}): {}", diffs.join("; "))))
+            Ok(
+                (!diffs.is_empty())
+                    .then(|| format!("'{atom}' (EAPI {eapi}): {}", diffs.join("; "))),
+            )
         }
     }
 }
@@ -171,7 +180,8 @@ fn check_match(case: &Value) -> Check {
         repo: (!repo.is_empty()).then(|| Sym::new(repo)),
     };
     let got = atom.matches(&pkg);
-    Ok((got != expected).then(|| format!("'{atom_s}' vs {cpv}: got {got}, Portage says {expected}")))
+    Ok((got != expected)
+        .then(|| format!("'{atom_s}' vs {cpv}: got {got}, Portage says {expected}")))
 }
 
 fn check_depspec(case: &Value) -> Check {
@@ -189,7 +199,8 @@ fn check_depspec(case: &Value) -> Check {
     };
     let got = portage_list(&spec.reduce(|f| use_.contains(&f)));
     let expected = &case["expected"];
-    Ok((&got != expected).then(|| format!("'{depend}' with USE {use_:?}: got {got}, Portage says {expected}")))
+    Ok((&got != expected)
+        .then(|| format!("'{depend}' with USE {use_:?}: got {got}, Portage says {expected}")))
 }
 
 fn check_required_use(case: &Value) -> Check {
@@ -202,8 +213,9 @@ fn check_required_use(case: &Value) -> Check {
         Ok(spec) => spec,
         Err(e) => return Ok(Some(format!("'{text}' rejected: {e}"))),
     };
-    let got = check_required_use(&spec, |f| use_.contains(&f));
-    Ok((got != expected).then(|| format!("'{text}' with USE {use_:?}: got {got}, Portage says {expected}")))
+    let got = depspec::check_required_use(&spec, |f| use_.contains(&f));
+    Ok((got != expected)
+        .then(|| format!("'{text}' with USE {use_:?}: got {got}, Portage says {expected}")))
 }
 
 /// Portage's `use_reduce(flat=False)` list form: atoms as strings, an any-of

@@ -2,4 +2,5 @@
 
 pub mod atom;
 pub mod conformance;
+pub mod profiles;
 pub mod vercmp;
