@@ -86,7 +86,7 @@ def one_profile(stubdir, repo, prof):
     print(r.stdout, end="")
     if r.returncode:
         print(r.stderr)
-    for target in ("@system", "@profile", "app-editors/emacs", "dev-python/setuptools"):
+    for target in ("@system", "@profile", "app-editors/emacs", "dev-python/setuptools", "demo-os/base-tools"):
         r = subprocess.run([sys.executable, "-c", "import sys; from _emerge.main import emerge_main; sys.exit(emerge_main())",
                             "--pretend", "--quiet", "--emptytree", "--autounmask=n", "--color=n", target],
                            env=env, capture_output=True, text=True)
