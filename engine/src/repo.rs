@@ -276,6 +276,13 @@ fn read_repository(
             path: spec.location,
         });
     }
+    // Absolute, so that profile directories reached through different
+    // relative paths are recognised as the same node.
+    let location = std::fs::canonicalize(&spec.location).map_err(|e| SourceError::Io {
+        path: spec.location.clone(),
+        source: e,
+    })?;
+    let spec = RepoSpec { location, ..spec };
     let layout_path = spec.location.join("metadata").join("layout.conf");
     let layout = if layout_path.is_file() {
         read_layout_conf(&layout_path)?

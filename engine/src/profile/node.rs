@@ -1,0 +1,750 @@
+//! One profile directory, read and typed once ([`ProfileNode`]), and the
+//! store that loads each directory a single time however many profiles
+//! include it ([`NodeStore`]).
+//!
+//! Typing happens here: atoms are parsed with the directory's own EAPI (spec
+//! §7.4: not inherited; a directory without an `eapi` file is EAPI 0), flags
+//! are validated, and what Portage would skip with a message (an invalid atom
+//! or flag, a stable-only file in an EAPI < 5 directory, `package.provided` in
+//! EAPI 7+) becomes a [`Warning`] naming the file and line. What Portage
+//! refuses outright (a missing or cyclic parent, an unknown repository in a
+//! `repo:path` parent, an unsupported profile EAPI) is an error.
+
+use std::path::{Component, Path, PathBuf};
+
+use ahash::HashMap;
+
+use crate::atom::{Atom, AtomOptions};
+use crate::eapi::Eapi;
+use crate::intern::Sym;
+use crate::profile::files::{
+    self, Deprecated, FileError, PackagesLine, ParentEntry, ProfileFileKind,
+};
+use crate::profile::make_defaults::{self, MakeDefaultsError, MakeDefaultsFile};
+use crate::repo::{RepoId, RepoSet};
+use crate::source::{Loc, Warning};
+use crate::version::{split_cpv, valid_use_flag, Version};
+
+/// Index of a node in a [`NodeStore`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+/// A line of a list file (`package.mask`, `use.force`, ...): a value, or its
+/// removal (`-value`).
+#[derive(Clone, Debug)]
+pub struct Listed<T> {
+    pub loc: Loc,
+    pub remove: bool,
+    pub value: T,
+}
+
+/// One `packages` line.
+#[derive(Clone, Debug)]
+pub enum PackagesItem {
+    /// `-*`: forget everything inherited.
+    Clear(Loc),
+    /// `[-][*]atom`; `text` is the line without `-` (kept for removal by
+    /// exact string, as Portage removes).
+    Entry {
+        loc: Loc,
+        remove: bool,
+        system: bool,
+        atom: Atom,
+        text: String,
+    },
+}
+
+/// A token of a package.use-style line, with the line it came from (lines
+/// for the same atom are merged, so tokens of one entry may come from
+/// several lines).
+#[derive(Clone, Debug)]
+pub struct Token {
+    pub loc: Loc,
+    pub text: Sym,
+}
+
+/// All lines of one package.use-style file for one atom, merged in file order.
+#[derive(Clone, Debug)]
+pub struct AtomEntry {
+    pub atom: Atom,
+    pub tokens: Vec<Token>,
+}
+
+/// A package.use-style file indexed by package name, so evaluation looks at
+/// the entries of one package only.
+#[derive(Clone, Debug, Default)]
+pub struct AtomTable {
+    pub entries: Vec<AtomEntry>,
+    by_cp: HashMap<Sym, Vec<u32>>,
+}
+
+impl AtomTable {
+    fn push(&mut self, atom: Atom, tokens: Vec<Token>) {
+        // Portage merges lines with the same atom (tokens in file order).
+        if let Some(ids) = self.by_cp.get(&atom.cp) {
+            for &i in ids {
+                let e = &mut self.entries[i as usize];
+                if e.atom == atom {
+                    e.tokens.extend(tokens);
+                    return;
+                }
+            }
+        }
+        let id = self.entries.len() as u32;
+        self.by_cp.entry(atom.cp).or_default().push(id);
+        self.entries.push(AtomEntry { atom, tokens });
+    }
+
+    /// Entries whose atom names package `cp` (matching is the caller's job).
+    pub fn for_cp(&self, cp: Sym) -> impl Iterator<Item = &AtomEntry> {
+        self.by_cp
+            .get(&cp)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.entries[i as usize])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn cps(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.by_cp.keys().copied()
+    }
+}
+
+/// A profile directory and everything in it that matters for resolution.
+#[derive(Clone, Debug)]
+pub struct ProfileNode {
+    pub id: NodeId,
+    pub repo: RepoId,
+    /// Path relative to the repository's `profiles/` folder.
+    pub path: String,
+    /// `REPO:PATH`, the name shown to people.
+    pub name: String,
+    pub dir: PathBuf,
+    pub eapi: Eapi,
+    pub parents: Vec<(Loc, NodeId)>,
+    pub deprecated: Option<Deprecated>,
+    pub make_defaults: Vec<MakeDefaultsFile>,
+    pub packages: Vec<PackagesItem>,
+    pub package_mask: Vec<Listed<Atom>>,
+    pub package_unmask: Vec<Listed<Atom>>,
+    pub use_mask: Vec<Listed<Sym>>,
+    pub use_force: Vec<Listed<Sym>>,
+    pub use_stable_mask: Vec<Listed<Sym>>,
+    pub use_stable_force: Vec<Listed<Sym>>,
+    /// EAPI 9 `use.stable`: USE tokens for stable versions.
+    pub use_stable: Vec<Listed<Sym>>,
+    pub package_use: AtomTable,
+    pub package_use_stable: AtomTable,
+    pub package_use_mask: AtomTable,
+    pub package_use_force: AtomTable,
+    pub package_use_stable_mask: AtomTable,
+    pub package_use_stable_force: AtomTable,
+    pub package_accept_keywords: AtomTable,
+    pub package_keywords: AtomTable,
+    pub package_provided: Vec<Listed<(Sym, Version)>>,
+}
+
+/// A profile that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    MakeDefaults(#[from] MakeDefaultsError),
+    #[error("{loc}: parent '{parent}' does not exist ({})", dir.display())]
+    MissingParent {
+        loc: Loc,
+        parent: String,
+        dir: PathBuf,
+    },
+    #[error("{loc}: parent '{parent}' names unknown repository '{repo}'")]
+    UnknownParentRepo {
+        loc: Loc,
+        parent: String,
+        repo: String,
+    },
+    #[error("{loc}: parent '{parent}' makes a cycle: {}", cycle.join(" -> "))]
+    ParentCycle {
+        loc: Loc,
+        parent: String,
+        cycle: Vec<String>,
+    },
+    #[error("{loc}: unsupported profile EAPI '{eapi}'")]
+    UnsupportedEapi { loc: Loc, eapi: String },
+    #[error("profile '{name}' does not exist ({})", dir.display())]
+    NoSuchProfile { name: String, dir: PathBuf },
+    #[error("profile directory {} is in no configured repository", dir.display())]
+    OutsideRepositories { dir: PathBuf },
+}
+
+/// Loads and keeps every profile node once.
+#[derive(Debug, Default)]
+pub struct NodeStore {
+    nodes: Vec<ProfileNode>,
+    by_dir: HashMap<PathBuf, NodeId>,
+    pub warnings: Vec<Warning>,
+}
+
+impl NodeStore {
+    pub fn get(&self, id: NodeId) -> &ProfileNode {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    pub fn nodes(&self) -> &[ProfileNode] {
+        &self.nodes
+    }
+
+    /// Loads the profile at `path` (relative to `repo`'s `profiles/`) and,
+    /// recursively, its parents.
+    pub fn load(
+        &mut self,
+        repos: &RepoSet,
+        repo: RepoId,
+        path: &str,
+    ) -> Result<NodeId, ProfileError> {
+        let dir = normalize(&repos.get(repo).profiles_dir().join(path));
+        if !dir.is_dir() {
+            return Err(ProfileError::NoSuchProfile {
+                name: format!("{}:{path}", repos.get(repo).name),
+                dir,
+            });
+        }
+        let mut in_progress = Vec::new();
+        self.load_dir(repos, &dir, &mut in_progress)
+    }
+
+    fn load_dir(
+        &mut self,
+        repos: &RepoSet,
+        dir: &Path,
+        in_progress: &mut Vec<PathBuf>,
+    ) -> Result<NodeId, ProfileError> {
+        if let Some(&id) = self.by_dir.get(dir) {
+            return Ok(id);
+        }
+        let (repo, rel) = locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
+            dir: dir.to_path_buf(),
+        })?;
+        in_progress.push(dir.to_path_buf());
+        let mut parents = Vec::new();
+        for ParentEntry { loc, path } in files::read_parent(dir)?.unwrap_or_default() {
+            let pdir = resolve_parent(repos, repo, dir, &loc, &path)?;
+            if !pdir.is_dir() {
+                return Err(ProfileError::MissingParent {
+                    loc,
+                    parent: path,
+                    dir: pdir,
+                });
+            }
+            if let Some(start) = in_progress.iter().position(|d| d == &pdir) {
+                let cycle = in_progress[start..]
+                    .iter()
+                    .chain(std::iter::once(&pdir))
+                    .map(|d| display_dir(repos, d))
+                    .collect();
+                return Err(ProfileError::ParentCycle {
+                    loc,
+                    parent: path,
+                    cycle,
+                });
+            }
+            let pid = self.load_dir(repos, &pdir, in_progress)?;
+            parents.push((loc, pid));
+        }
+        in_progress.pop();
+        let id = NodeId(self.nodes.len() as u32);
+        let node = read_node(repos, id, repo, rel, dir, parents, &mut self.warnings)?;
+        self.nodes.push(node);
+        self.by_dir.insert(dir.to_path_buf(), id);
+        Ok(id)
+    }
+
+    /// The inheritance order of `id` (spec §7.3): parents depth-first, left
+    /// to right, each node after its parents; a node reached twice is
+    /// applied twice.
+    pub fn stack(&self, id: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        self.collect(id, &mut out);
+        out
+    }
+
+    fn collect(&self, id: NodeId, out: &mut Vec<NodeId>) {
+        for &(_, p) in &self.get(id).parents {
+            self.collect(p, out);
+        }
+        out.push(id);
+    }
+}
+
+/// Collapses `.` and `..` without touching the file system (Portage
+/// normalises parent paths the same way).
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The repository whose `profiles/` contains `dir`, and the path inside it.
+fn locate(repos: &RepoSet, dir: &Path) -> Option<(RepoId, String)> {
+    repos
+        .repos
+        .iter()
+        .filter_map(|r| {
+            let base = normalize(&r.profiles_dir());
+            dir.strip_prefix(&base)
+                .ok()
+                .map(|rel| (r.id, rel.to_string_lossy().into_owned(), base))
+        })
+        // The deepest base wins should repositories nest.
+        .max_by_key(|(_, _, base)| base.as_os_str().len())
+        .map(|(id, rel, _)| (id, rel))
+}
+
+fn display_dir(repos: &RepoSet, dir: &Path) -> String {
+    match locate(repos, dir) {
+        Some((repo, rel)) => format!("{}:{rel}", repos.get(repo).name),
+        None => dir.display().to_string(),
+    }
+}
+
+/// Resolves one `parent` line (spec §7.2).
+fn resolve_parent(
+    repos: &RepoSet,
+    repo: RepoId,
+    dir: &Path,
+    loc: &Loc,
+    line: &str,
+) -> Result<PathBuf, ProfileError> {
+    let r = repos.get(repo);
+    if r.formats.colon_parents && !line.starts_with('/') {
+        if let Some((name, path)) = line.split_once(':') {
+            let target = if name.is_empty() {
+                r
+            } else {
+                repos
+                    .by_name(name)
+                    .ok_or_else(|| ProfileError::UnknownParentRepo {
+                        loc: loc.clone(),
+                        parent: line.to_owned(),
+                        repo: name.to_owned(),
+                    })?
+            };
+            return Ok(normalize(&target.profiles_dir().join(path)));
+        }
+    }
+    Ok(normalize(&dir.join(line)))
+}
+
+/// The EAPI of a profile directory (spec §7.4).
+fn node_eapi(
+    repos: &RepoSet,
+    repo: RepoId,
+    dir: &Path,
+) -> Result<(Eapi, Option<Loc>), ProfileError> {
+    if let Some(f) = files::read_eapi(dir)? {
+        let eapi = Eapi::parse(&f.eapi).ok_or_else(|| ProfileError::UnsupportedEapi {
+            loc: f.loc.clone(),
+            eapi: f.eapi.clone(),
+        })?;
+        return Ok((eapi, Some(f.loc)));
+    }
+    let r = repos.get(repo);
+    if r.formats.default_eapi {
+        if let Some(e) = r
+            .profile_eapi_when_unspecified
+            .as_deref()
+            .and_then(Eapi::parse)
+        {
+            return Ok((e, None));
+        }
+    }
+    // PMS (EAPI 9): a top-level profiles/eapi of 9 becomes the default.
+    if let Some(e) = r.profiles_eapi.as_deref().and_then(Eapi::parse) {
+        if e.profile_use_stable() {
+            return Ok((e, None));
+        }
+    }
+    Ok((Eapi::ZERO, None))
+}
+
+struct Reader<'a> {
+    dir: &'a Path,
+    eapi: Eapi,
+    allow_dir: bool,
+    atom_opts: AtomOptions,
+    warnings: &'a mut Vec<Warning>,
+}
+
+impl Reader<'_> {
+    fn warn(&mut self, loc: &Loc, message: String) {
+        self.warnings.push(Warning {
+            loc: loc.clone(),
+            message,
+        });
+    }
+
+    fn atom(&mut self, loc: &Loc, text: &str, opts: AtomOptions) -> Option<Atom> {
+        match Atom::parse(text, opts) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.warn(loc, format!("invalid atom skipped, as Portage does: {e}"));
+                None
+            }
+        }
+    }
+
+    fn flag(&mut self, loc: &Loc, file: &str, token: &str) -> Option<Sym> {
+        let name = token.strip_prefix('-').unwrap_or(token);
+        if valid_use_flag(name) {
+            Some(Sym::new(token))
+        } else {
+            self.warn(
+                loc,
+                format!("invalid USE flag '{token}' in {file} skipped, as Portage does"),
+            );
+            None
+        }
+    }
+
+    /// `eapi_ok` false: the file is ignored with a warning when it has lines.
+    fn gated(&mut self, kind: ProfileFileKind, eapi_ok: bool) -> Result<bool, FileError> {
+        if eapi_ok {
+            return Ok(true);
+        }
+        if let Some(lines) = files::read_profile_file(self.dir, kind.file_name(), self.allow_dir)? {
+            if let Some((loc, _)) = lines.first() {
+                let msg = format!(
+                    "EAPI '{}' does not support '{}'; file ignored, as Portage does",
+                    self.eapi,
+                    kind.file_name()
+                );
+                self.warn(&loc.at(0), msg);
+            }
+        }
+        Ok(false)
+    }
+
+    fn atoms(
+        &mut self,
+        kind: ProfileFileKind,
+        use_deps: bool,
+    ) -> Result<Vec<Listed<Atom>>, FileError> {
+        let mut out = Vec::new();
+        let opts = AtomOptions {
+            allow_use_deps: use_deps && self.eapi.use_deps(),
+            ..self.atom_opts
+        };
+        for e in files::read_list(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+            if let Some(atom) = self.atom(&e.loc, &e.value, opts) {
+                out.push(Listed {
+                    loc: e.loc,
+                    remove: e.remove,
+                    value: atom,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn flags(&mut self, kind: ProfileFileKind) -> Result<Vec<Listed<Sym>>, FileError> {
+        let mut out = Vec::new();
+        for e in files::read_list(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+            let token = if e.remove {
+                format!("-{}", e.value)
+            } else {
+                e.value.clone()
+            };
+            if self.flag(&e.loc, kind.file_name(), &token).is_some() {
+                out.push(Listed {
+                    loc: e.loc,
+                    remove: e.remove,
+                    value: Sym::new(&e.value),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// A package.use-style file. `keywords` reads keyword tokens (no flag
+    /// validation) and allows lines without tokens.
+    fn table(&mut self, kind: ProfileFileKind, keywords: bool) -> Result<AtomTable, FileError> {
+        let mut table = AtomTable::default();
+        for e in files::read_atom_tokens(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+            let Some(atom) = self.atom(&e.loc, &e.atom, self.atom_opts) else {
+                continue;
+            };
+            let mut tokens = Vec::new();
+            for t in &e.tokens {
+                let ok = if keywords {
+                    Some(Sym::new(t))
+                } else {
+                    self.flag(&e.loc, kind.file_name(), t)
+                };
+                if let Some(text) = ok {
+                    tokens.push(Token {
+                        loc: e.loc.clone(),
+                        text,
+                    });
+                }
+            }
+            table.push(atom, tokens);
+        }
+        Ok(table)
+    }
+}
+
+fn read_node(
+    repos: &RepoSet,
+    id: NodeId,
+    repo: RepoId,
+    path: String,
+    dir: &Path,
+    parents: Vec<(Loc, NodeId)>,
+    warnings: &mut Vec<Warning>,
+) -> Result<ProfileNode, ProfileError> {
+    use ProfileFileKind as K;
+    let r = repos.get(repo);
+    let (eapi, _eapi_loc) = node_eapi(repos, repo, dir)?;
+    let allow_dir = r.formats.directories || eapi.profile_dirs();
+    let mut rd = Reader {
+        dir,
+        eapi,
+        allow_dir,
+        atom_opts: AtomOptions::profile(eapi).with_repo(r.formats.repo_deps),
+        warnings,
+    };
+    let make_defaults = make_defaults::read_files(dir, allow_dir)?.unwrap_or_default();
+    for f in &make_defaults {
+        for a in &f.assignments {
+            if let Some(problem) = a.value.problem() {
+                let loc = f.file.at(a.line);
+                rd.warn(
+                    &loc,
+                    format!("{}: {problem}; Portage uses an empty value", a.name),
+                );
+            }
+        }
+    }
+    let mut packages = Vec::new();
+    let pkg_opts = AtomOptions {
+        allow_use_deps: eapi.use_deps(),
+        ..rd.atom_opts
+    };
+    for line in files::read_packages(dir)?.unwrap_or_default() {
+        match line {
+            PackagesLine::Clear(loc) => packages.push(PackagesItem::Clear(loc)),
+            PackagesLine::Entry(e) => {
+                if let Some(atom) = rd.atom(&e.loc, &e.atom, pkg_opts) {
+                    let text = if e.system {
+                        format!("*{}", e.atom)
+                    } else {
+                        e.atom.clone()
+                    };
+                    packages.push(PackagesItem::Entry {
+                        loc: e.loc,
+                        remove: e.remove,
+                        system: e.system,
+                        atom,
+                        text,
+                    });
+                }
+            }
+        }
+    }
+    let stable_ok = eapi.profile_stable_use_files();
+    let use_stable_ok = eapi.profile_use_stable();
+    let mut node = ProfileNode {
+        id,
+        repo,
+        name: format!("{}:{path}", r.name),
+        path,
+        dir: dir.to_path_buf(),
+        eapi,
+        parents,
+        deprecated: files::read_deprecated(dir)?,
+        make_defaults,
+        packages,
+        package_mask: rd.atoms(K::PackageMask, true)?,
+        // Portage reads package.unmask only where portage-1 directories are
+        // allowed.
+        package_unmask: if allow_dir {
+            rd.atoms(K::PackageUnmask, true)?
+        } else {
+            Vec::new()
+        },
+        use_mask: rd.flags(K::UseMask)?,
+        use_force: rd.flags(K::UseForce)?,
+        use_stable_mask: Vec::new(),
+        use_stable_force: Vec::new(),
+        use_stable: Vec::new(),
+        package_use: rd.table(K::PackageUse, false)?,
+        package_use_stable: AtomTable::default(),
+        package_use_mask: rd.table(K::PackageUseMask, false)?,
+        package_use_force: rd.table(K::PackageUseForce, false)?,
+        package_use_stable_mask: AtomTable::default(),
+        package_use_stable_force: AtomTable::default(),
+        package_accept_keywords: rd.table(K::PackageAcceptKeywords, true)?,
+        package_keywords: rd.table(K::PackageKeywords, true)?,
+        package_provided: Vec::new(),
+    };
+    if rd.gated(K::UseStableMask, stable_ok)? {
+        node.use_stable_mask = rd.flags(K::UseStableMask)?;
+    }
+    if rd.gated(K::UseStableForce, stable_ok)? {
+        node.use_stable_force = rd.flags(K::UseStableForce)?;
+    }
+    if rd.gated(K::PackageUseStableMask, stable_ok)? {
+        node.package_use_stable_mask = rd.table(K::PackageUseStableMask, false)?;
+    }
+    if rd.gated(K::PackageUseStableForce, stable_ok)? {
+        node.package_use_stable_force = rd.table(K::PackageUseStableForce, false)?;
+    }
+    if rd.gated(K::UseStable, use_stable_ok)? {
+        node.use_stable = rd.flags(K::UseStable)?;
+    }
+    if rd.gated(K::PackageUseStable, use_stable_ok)? {
+        node.package_use_stable = rd.table(K::PackageUseStable, false)?;
+    }
+    if rd.gated(K::PackageProvided, eapi.package_provided_allowed())? {
+        for e in files::read_list(dir, K::PackageProvided, allow_dir)?.unwrap_or_default() {
+            match split_cpv(&e.value) {
+                Ok(cpv) => node.package_provided.push(Listed {
+                    loc: e.loc,
+                    remove: e.remove,
+                    value: cpv,
+                }),
+                Err(err) => rd.warn(
+                    &e.loc,
+                    format!(
+                        "invalid package.provided entry '{}' skipped: {err}",
+                        e.value
+                    ),
+                ),
+            }
+        }
+    }
+    Ok(node)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real() -> RepoSet {
+        RepoSet::from_repos_conf(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/real/repos.conf"
+        )))
+        .unwrap()
+    }
+
+    fn names(store: &NodeStore, stack: &[NodeId]) -> Vec<String> {
+        stack.iter().map(|&id| store.get(id).name.clone()).collect()
+    }
+
+    #[test]
+    fn genpack_paravirt_stacks_like_portage() {
+        let repos = real();
+        let mut store = NodeStore::default();
+        let genpack = repos.by_name("genpack-overlay").unwrap().id;
+        let id = store
+            .load(&repos, genpack, "genpack/amd64/paravirt")
+            .unwrap();
+        let stack = names(&store, &store.stack(id));
+        let expected = [
+            "genpack-overlay:genpack/paravirt",
+            "gentoo:base",
+            "gentoo:default/linux",
+            "gentoo:default/linux/amd64",
+            "gentoo:arch/base",
+            "gentoo:features/multilib",
+            "gentoo:arch/amd64",
+            "gentoo:releases",
+            "gentoo:releases/23.0",
+            "gentoo:default/linux/amd64/23.0",
+            "gentoo:targets/systemd",
+            "gentoo:default/linux/amd64/23.0/systemd",
+            "genpack-overlay:genpack",
+            "genpack-overlay:genpack/amd64",
+            "genpack-overlay:genpack/amd64/paravirt",
+        ];
+        assert_eq!(stack, expected);
+        // The gentoo chain twice: 31 nodes, and the shared nodes are loaded once.
+        let before = store.len();
+        let weston = store
+            .load(&repos, genpack, "genpack/amd64/weston/paravirt")
+            .unwrap();
+        assert_eq!(store.stack(weston).len(), 31);
+        assert!(store.len() - before <= 4, "shared nodes reloaded");
+        let paravirt = store.get(id);
+        assert_eq!(paravirt.eapi.as_str(), "8");
+        let genpack_node = store.get(store.stack(id)[12]);
+        assert_eq!(genpack_node.eapi.as_str(), "0");
+    }
+
+    #[test]
+    fn weston_typo_is_a_warning_not_an_error() {
+        let repos = real();
+        let mut store = NodeStore::default();
+        let genpack = repos.by_name("genpack-overlay").unwrap().id;
+        let id = store.load(&repos, genpack, "genpack/weston").unwrap();
+        let node = store.get(id);
+        let cps: Vec<_> = node.package_use.cps().map(|s| s.as_str()).collect();
+        assert!(cps.contains(&"edia-libs/freetype"), "{cps:?}");
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("portolan-node-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("r/profiles/a")).unwrap();
+        std::fs::create_dir_all(d.join("r/profiles/b")).unwrap();
+        std::fs::create_dir_all(d.join("r/metadata")).unwrap();
+        std::fs::write(d.join("r/profiles/repo_name"), "r\n").unwrap();
+        std::fs::write(d.join("r/metadata/layout.conf"), "masters =\n").unwrap();
+        d
+    }
+
+    #[test]
+    fn parent_cycle_and_missing_parent_name_the_line() {
+        let d = scratch("cycle");
+        std::fs::write(d.join("r/profiles/a/parent"), "# c\n../b\n").unwrap();
+        std::fs::write(d.join("r/profiles/b/parent"), "../a\n").unwrap();
+        let repos = RepoSet::from_dirs(&[d.join("r")]).unwrap();
+        let err = NodeStore::default()
+            .load(&repos, RepoId(0), "a")
+            .unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, ProfileError::ParentCycle { .. }), "{msg}");
+        assert!(msg.contains("b/parent:1"), "{msg}");
+        assert!(msg.contains("r:a -> r:b -> r:a"), "{msg}");
+
+        std::fs::write(d.join("r/profiles/b/parent"), "../nowhere\n").unwrap();
+        let err = NodeStore::default()
+            .load(&repos, RepoId(0), "a")
+            .unwrap_err();
+        assert!(matches!(err, ProfileError::MissingParent { .. }), "{err}");
+        assert!(err.to_string().contains("b/parent:1"), "{err}");
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
