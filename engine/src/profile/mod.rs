@@ -6,3 +6,4 @@ pub mod files;
 pub mod flags;
 pub mod make_defaults;
 pub mod node;
+pub mod stack;

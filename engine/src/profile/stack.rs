@@ -1,0 +1,746 @@
+//! Stacking: from an ordered list of profile nodes to what the profile
+//! really sets ([`Profile`]): variables, the profile-wide USE token stream,
+//! use.force/use.mask, package masks, keywords, licenses and sets.
+//!
+//! Portage's rules, in the order this module applies them (spec §9–§10):
+//! - make.defaults: one expansion map threaded through every file in stack
+//!   order, seeded with make.globals, except that `USE` is removed from the
+//!   map before each node (so `${USE}` sees only the same node's value).
+//!   Within a node the last assignment of a name wins. Across nodes the
+//!   incremental variables (Portage's `INCREMENTALS`) concatenate and are
+//!   stacked with `-x`/`-*`; every other variable is last-wins.
+//! - USE_EXPAND: once the final USE_EXPAND lists are known, each node's own
+//!   values are turned into prefixed USE tokens placed before that node's
+//!   USE tokens, so `VIDEO_CARDS="-intel"` in a child removes the parent's
+//!   `video_cards_intel`, and `-*` in a USE_EXPAND variable becomes
+//!   `-video_cards_*`, which clears that prefix only.
+//! - Lists with removal (`package.mask`, `packages`, `package.provided`):
+//!   removal by exact string; an unmatched removal is reported, as Portage
+//!   warns "Unmatched removal atom(s)".
+//! - Per-node tables (package.use, package.use.mask, ...) stay in the nodes;
+//!   they are applied per package (see `evaluate`).
+
+use std::collections::BTreeMap;
+
+use ahash::HashMap;
+
+use crate::atom::Atom;
+use crate::eapi::Eapi;
+use crate::intern::Sym;
+use crate::keywords;
+use crate::license;
+use crate::profile::flags::{FlagStream, Layer, Pos};
+use crate::profile::make_defaults;
+use crate::profile::node::{Listed, NodeId, NodeStore, PackagesItem, ProfileNode};
+use crate::repo::{RepoId, RepoSet};
+use crate::source::{Loc, Warning};
+use crate::version::Version;
+
+/// Portage's `INCREMENTALS` (lib/portage/const.py): variables whose values
+/// stack across make.defaults files instead of replacing each other.
+pub const INCREMENTALS: &[&str] = &[
+    "ACCEPT_KEYWORDS",
+    "CONFIG_PROTECT",
+    "CONFIG_PROTECT_MASK",
+    "ENV_UNSET",
+    "FEATURES",
+    "IUSE_IMPLICIT",
+    "PRELINK_PATH",
+    "PRELINK_PATH_MASK",
+    "PROFILE_ONLY_VARIABLES",
+    "USE",
+    "USE_EXPAND",
+    "USE_EXPAND_HIDDEN",
+    "USE_EXPAND_IMPLICIT",
+    "USE_EXPAND_UNPREFIXED",
+];
+
+/// The make.globals values profiles build on (Portage 3.0.83,
+/// `cnf/make.globals`): they seed `${VAR}` expansion and are the base of
+/// the incremental variables below the profile layer.
+pub const MAKE_GLOBALS: &[(&str, &str)] = &[
+    ("ACCEPT_PROPERTIES", "*"),
+    ("ACCEPT_RESTRICT", "*"),
+    ("CFLAGS", ""),
+    ("CXXFLAGS", ""),
+    ("LDFLAGS", ""),
+    ("FFLAGS", ""),
+    ("FCFLAGS", ""),
+    ("CONFIG_PROTECT", "/etc"),
+    ("CONFIG_PROTECT_MASK", "/etc/env.d"),
+    ("COLLISION_IGNORE", "/lib/modules/* *.py[co] *$py.class"),
+    ("UNINSTALL_IGNORE", "/lib/modules/*"),
+    (
+        "USE_ORDER",
+        "env:pkg:conf:defaults:pkginternal:features:repo:env.d",
+    ),
+];
+
+/// Phases within one node, in Portage's order (spec §11.4, §11.6). USE:
+/// make.defaults, use.stable, package.use, package.use.stable. Masks and
+/// forces: use.mask, use.stable.mask, package.use.mask,
+/// package.use.stable.mask.
+pub mod phase {
+    pub const DEFAULTS: u8 = 1;
+    pub const STABLE: u8 = 2;
+    pub const PACKAGE: u8 = 3;
+    pub const PACKAGE_STABLE: u8 = 4;
+}
+
+/// A variable's final value and the assignment that made it (for
+/// incrementals, the last assignment that contributed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Var {
+    pub value: String,
+    pub loc: Option<Loc>,
+}
+
+/// What a profile really sets, after stacking its nodes.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// `REPO:PATH`.
+    pub name: String,
+    pub repo: RepoId,
+    pub path: String,
+    pub leaf: NodeId,
+    /// The inheritance order, root first; repeated nodes kept.
+    pub stack: Vec<NodeId>,
+    pub eapi: Eapi,
+    /// Final variables: every make.defaults variable, incrementals stacked.
+    pub vars: BTreeMap<String, Var>,
+    pub arch: Option<Sym>,
+    pub use_expand: Vec<String>,
+    pub use_expand_unprefixed: Vec<String>,
+    pub use_expand_implicit: Vec<String>,
+    pub iuse_implicit: Vec<Sym>,
+    /// `USE_EXPAND_VALUES_<VAR>` lists.
+    pub use_expand_values: BTreeMap<String, Vec<String>>,
+    /// make.defaults USE with the USE_EXPAND translation, per node.
+    pub use_defaults: FlagStream,
+    /// EAPI 9 `use.stable` tokens.
+    pub use_stable: FlagStream,
+    pub use_force: FlagStream,
+    pub use_mask: FlagStream,
+    pub use_stable_force: FlagStream,
+    pub use_stable_mask: FlagStream,
+    /// Profile package.mask / package.unmask after stacking (repository-level
+    /// masks are kept by the tree, they are not the profile's).
+    pub package_mask: Vec<(Atom, Loc)>,
+    pub package_unmask: Vec<(Atom, Loc)>,
+    pub accept_keywords: Vec<Sym>,
+    /// ACCEPT_LICENSE as Portage holds it (`@FREE`, ...).
+    pub accept_license: Vec<String>,
+    pub system: Vec<(Atom, Loc)>,
+    pub profile_set: Vec<(Atom, Loc)>,
+    pub provided: Vec<((Sym, Version), Loc)>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Profile {
+    /// Stacks the profile whose leaf node is `leaf`.
+    pub fn stack(repos: &RepoSet, nodes: &NodeStore, leaf: NodeId) -> Profile {
+        let stack = nodes.stack(leaf);
+        let leaf_node = nodes.get(leaf);
+        let mut p = Profile {
+            name: leaf_node.name.clone(),
+            repo: leaf_node.repo,
+            path: leaf_node.path.clone(),
+            leaf,
+            eapi: leaf_node.eapi,
+            vars: BTreeMap::new(),
+            arch: None,
+            use_expand: Vec::new(),
+            use_expand_unprefixed: Vec::new(),
+            use_expand_implicit: Vec::new(),
+            iuse_implicit: Vec::new(),
+            use_expand_values: BTreeMap::new(),
+            use_defaults: FlagStream::default(),
+            use_stable: FlagStream::default(),
+            use_force: FlagStream::default(),
+            use_mask: FlagStream::default(),
+            use_stable_force: FlagStream::default(),
+            use_stable_mask: FlagStream::default(),
+            package_mask: Vec::new(),
+            package_unmask: Vec::new(),
+            accept_keywords: Vec::new(),
+            accept_license: Vec::new(),
+            system: Vec::new(),
+            profile_set: Vec::new(),
+            provided: Vec::new(),
+            warnings: Vec::new(),
+            stack,
+        };
+        let nodes_in_order: Vec<&ProfileNode> = p.stack.iter().map(|&id| nodes.get(id)).collect();
+        let cfgs = p.stack_variables(&nodes_in_order);
+        p.translate_use(&nodes_in_order, &cfgs);
+        p.stack_flag_files(&nodes_in_order);
+        p.stack_lists(repos, &nodes_in_order);
+        p.derive_use_expand_vars();
+        p
+    }
+
+    /// make.defaults of every node: returns each node's own (expanded)
+    /// assignments, last one per name, for the USE translation.
+    fn stack_variables(&mut self, nodes: &[&ProfileNode]) -> Vec<BTreeMap<String, Var>> {
+        let mut expand: HashMap<String, String> = MAKE_GLOBALS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let mut cfgs = Vec::with_capacity(nodes.len());
+        let mut last: BTreeMap<String, Var> = BTreeMap::new();
+        let mut incr: BTreeMap<String, (Vec<String>, Option<Loc>)> = BTreeMap::new();
+        for node in nodes {
+            expand.remove("USE");
+            let mut cfg: BTreeMap<String, Var> = BTreeMap::new();
+            for file in &node.make_defaults {
+                for a in &file.assignments {
+                    let value = make_defaults::expand(&a.value, &expand);
+                    expand.insert(a.name.clone(), value.clone());
+                    cfg.insert(
+                        a.name.clone(),
+                        Var {
+                            value,
+                            loc: Some(file.file.at(a.line)),
+                        },
+                    );
+                }
+            }
+            for (name, var) in &cfg {
+                if INCREMENTALS.contains(&name.as_str()) {
+                    let e = incr.entry(name.clone()).or_default();
+                    e.0.extend(var.value.split_whitespace().map(str::to_owned));
+                    e.1 = var.loc.clone();
+                } else {
+                    last.insert(name.clone(), var.clone());
+                }
+            }
+            cfgs.push(cfg);
+        }
+        for (name, var) in last {
+            self.vars.insert(name, var);
+        }
+        // Incrementals: make.globals first, then the profile tokens.
+        for (name, (tokens, loc)) in incr {
+            let mut acc: Vec<String> = Vec::new();
+            let globals = MAKE_GLOBALS
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| *v)
+                .unwrap_or("");
+            for t in globals
+                .split_whitespace()
+                .chain(tokens.iter().map(String::as_str))
+            {
+                let t = t.strip_prefix('+').unwrap_or(t);
+                if t == "-*" {
+                    acc.clear();
+                } else if let Some(rest) = t.strip_prefix('-') {
+                    acc.retain(|x| x != rest);
+                } else if !t.is_empty() && !acc.iter().any(|x| x == t) {
+                    acc.push(t.to_owned());
+                }
+            }
+            self.vars.insert(
+                name,
+                Var {
+                    value: acc.join(" "),
+                    loc,
+                },
+            );
+        }
+        // Incrementals set only by make.globals still have a value.
+        for (name, value) in MAKE_GLOBALS {
+            if INCREMENTALS.contains(name) && !self.vars.contains_key(*name) {
+                self.vars.insert(
+                    name.to_string(),
+                    Var {
+                        value: value.to_string(),
+                        loc: None,
+                    },
+                );
+            }
+        }
+        let words = |vars: &BTreeMap<String, Var>, k: &str| -> Vec<String> {
+            vars.get(k)
+                .map(|v| v.value.split_whitespace().map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        self.use_expand = words(&self.vars, "USE_EXPAND");
+        self.use_expand_unprefixed = words(&self.vars, "USE_EXPAND_UNPREFIXED");
+        self.use_expand_implicit = words(&self.vars, "USE_EXPAND_IMPLICIT");
+        self.iuse_implicit = words(&self.vars, "IUSE_IMPLICIT")
+            .iter()
+            .map(|s| Sym::new(s))
+            .collect();
+        for (k, v) in &self.vars {
+            if let Some(var) = k.strip_prefix("USE_EXPAND_VALUES_") {
+                self.use_expand_values.insert(
+                    var.to_owned(),
+                    v.value.split_whitespace().map(str::to_owned).collect(),
+                );
+            }
+        }
+        self.arch = self
+            .vars
+            .get("ARCH")
+            .map(|v| v.value.trim())
+            .filter(|s| !s.is_empty())
+            .map(Sym::new);
+        let mut acc = Vec::new();
+        keywords::stack_incremental(
+            &mut acc,
+            self.vars
+                .get("ACCEPT_KEYWORDS")
+                .map(|v| v.value.as_str())
+                .unwrap_or("")
+                .split_whitespace(),
+        );
+        self.accept_keywords = acc;
+        let al = license::accept_license_value(
+            self.vars.get("ACCEPT_LICENSE").map(|v| v.value.as_str()),
+        );
+        self.vars.insert(
+            "ACCEPT_LICENSE".to_owned(),
+            Var {
+                value: al.join(" "),
+                loc: self.vars.get("ACCEPT_LICENSE").and_then(|v| v.loc.clone()),
+            },
+        );
+        self.accept_license = al;
+        cfgs
+    }
+
+    /// Each node's USE_EXPAND values and USE, as one positioned token stream.
+    fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[BTreeMap<String, Var>]) {
+        for (i, (node, cfg)) in nodes.iter().zip(cfgs).enumerate() {
+            let mut k = 0u32;
+            let mut push = |stream: &mut FlagStream, tok: &str, loc: &Loc| {
+                stream.push(
+                    Pos::new(Layer::Profile, i as u16, phase::DEFAULTS, k),
+                    tok,
+                    loc,
+                    true,
+                );
+                k += 1;
+            };
+            let loc_of = |v: &Var| v.loc.clone().unwrap_or_else(|| Loc::new(&node.dir, 0));
+            for var in &self.use_expand_unprefixed {
+                if let Some(v) = cfg.get(var) {
+                    let loc = loc_of(v);
+                    for t in v.value.split_whitespace() {
+                        push(&mut self.use_defaults, t, &loc);
+                    }
+                }
+            }
+            for var in &self.use_expand {
+                if let Some(v) = cfg.get(var) {
+                    let loc = loc_of(v);
+                    let prefix = var.to_lowercase();
+                    for t in v.value.split_whitespace() {
+                        let tok = match t.strip_prefix('-') {
+                            Some(rest) => format!("-{prefix}_{rest}"),
+                            None => format!("{prefix}_{t}"),
+                        };
+                        push(&mut self.use_defaults, &tok, &loc);
+                    }
+                }
+            }
+            if let Some(v) = cfg.get("USE") {
+                let loc = loc_of(v);
+                for t in v.value.split_whitespace() {
+                    push(
+                        &mut self.use_defaults,
+                        t.strip_prefix('+').unwrap_or(t),
+                        &loc,
+                    );
+                }
+            }
+            for (j, l) in node.use_stable.iter().enumerate() {
+                let tok = signed(l);
+                self.use_stable.push(
+                    Pos::new(Layer::Profile, i as u16, phase::STABLE, j as u32),
+                    &tok,
+                    &l.loc,
+                    false,
+                );
+            }
+        }
+    }
+
+    fn stack_flag_files(&mut self, nodes: &[&ProfileNode]) {
+        for (i, node) in nodes.iter().enumerate() {
+            let i = i as u16;
+            let files: [(&[Listed<Sym>], &mut FlagStream, u8); 4] = [
+                (&node.use_force, &mut self.use_force, phase::DEFAULTS),
+                (&node.use_mask, &mut self.use_mask, phase::DEFAULTS),
+                (
+                    &node.use_stable_force,
+                    &mut self.use_stable_force,
+                    phase::STABLE,
+                ),
+                (
+                    &node.use_stable_mask,
+                    &mut self.use_stable_mask,
+                    phase::STABLE,
+                ),
+            ];
+            for (lines, stream, ph) in files {
+                for (j, l) in lines.iter().enumerate() {
+                    stream.push(
+                        Pos::new(Layer::Profile, i, ph, j as u32),
+                        &signed(l),
+                        &l.loc,
+                        false,
+                    );
+                }
+            }
+        }
+    }
+
+    fn stack_lists(&mut self, repos: &RepoSet, nodes: &[&ProfileNode]) {
+        let mut masks = RemovalList::default();
+        let mut unmasks = RemovalList::default();
+        let mut packages = RemovalList::default();
+        let mut profile_set = RemovalList::default();
+        let mut provided = RemovalList::default();
+        for node in nodes {
+            for l in &node.package_mask {
+                masks.apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+            }
+            for l in &node.package_unmask {
+                unmasks.apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+            }
+            let profile_set_repo = repos.get(node.repo).formats.profile_set;
+            for item in &node.packages {
+                match item {
+                    PackagesItem::Clear(_) => {
+                        packages.clear();
+                        if profile_set_repo {
+                            profile_set.clear();
+                        }
+                    }
+                    PackagesItem::Entry {
+                        loc,
+                        remove,
+                        system,
+                        atom,
+                        text,
+                    } => {
+                        packages.apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                        if profile_set_repo {
+                            profile_set.apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                        }
+                    }
+                }
+            }
+            for l in &node.package_provided {
+                let key = format!("{}-{}", l.value.0, l.value.1);
+                provided.apply(&l.loc, l.remove, key, l.value.clone());
+            }
+        }
+        for (list, what) in [
+            (&masks.unmatched, "package.mask"),
+            (&unmasks.unmatched, "package.unmask"),
+            (&packages.unmatched, "packages"),
+            (&provided.unmatched, "package.provided"),
+        ] {
+            for (loc, text) in list {
+                self.warnings.push(Warning {
+                    loc: loc.clone(),
+                    message: format!(
+                        "unmatched removal '-{text}' in {what} (Portage warns and ignores it)"
+                    ),
+                });
+            }
+        }
+        self.package_mask = masks.items.into_values().map(|(a, l)| (a, l)).collect();
+        self.package_unmask = unmasks.items.into_values().collect();
+        self.system = packages
+            .items
+            .values()
+            .filter(|((_, system), _)| *system)
+            .map(|((a, _), l)| (a.clone(), l.clone()))
+            .collect();
+        self.profile_set = profile_set
+            .items
+            .values()
+            .filter(|((_, system), _)| !*system)
+            .map(|((a, _), l)| (a.clone(), l.clone()))
+            .collect();
+        self.provided = provided.items.into_values().collect();
+    }
+
+    /// USE_EXPAND variables as Portage reports them after `regenerate`: the
+    /// flags of the final profile-wide USE with that prefix.
+    fn derive_use_expand_vars(&mut self) {
+        let use_ = self.global_use();
+        for var in self.use_expand.clone() {
+            let prefix = format!("{}_", var.to_lowercase());
+            let mut values: Vec<&str> = use_
+                .iter()
+                .filter_map(|f| f.as_str().strip_prefix(prefix.as_str()))
+                .collect();
+            values.sort_unstable();
+            let had = self.vars.get(&var).and_then(|v| v.loc.clone());
+            if !values.is_empty() || self.vars.contains_key(&var) {
+                self.vars.insert(
+                    var,
+                    Var {
+                        value: values.join(" "),
+                        loc: had,
+                    },
+                );
+            }
+        }
+    }
+
+    /// The profile-wide USE as Portage's `settings["USE"]` has it: stacked
+    /// make.defaults USE with the USE_EXPAND expansions, plus the global
+    /// use.force and ARCH, minus the global use.mask; sorted.
+    pub fn global_use(&self) -> Vec<Sym> {
+        let mut out: Vec<Sym> = self.use_defaults.enabled();
+        for f in self.use_force.enabled() {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        if let Some(a) = self.arch {
+            if !out.contains(&a) {
+                out.push(a);
+            }
+        }
+        out.retain(|&f| !self.use_mask.is_on(f));
+        out.sort_by_key(|s| s.as_str());
+        out
+    }
+}
+
+fn signed(l: &Listed<Sym>) -> String {
+    if l.remove {
+        format!("-{}", l.value)
+    } else {
+        l.value.to_string()
+    }
+}
+
+/// Shape (A) of spec §8.3: an ordered set with removal by exact string.
+struct RemovalList<T> {
+    items: indexmap_lite::Map<String, (T, Loc)>,
+    unmatched: Vec<(Loc, String)>,
+}
+
+impl<T> Default for RemovalList<T> {
+    fn default() -> Self {
+        RemovalList {
+            items: indexmap_lite::Map::default(),
+            unmatched: Vec::new(),
+        }
+    }
+}
+
+impl<T> RemovalList<T> {
+    fn apply(&mut self, loc: &Loc, remove: bool, key: String, value: T) {
+        if remove {
+            if self.items.remove(&key).is_none() {
+                self.unmatched.push((loc.clone(), key));
+            }
+        } else {
+            self.items.insert(key, (value, loc.clone()));
+        }
+    }
+
+    fn clear(&mut self) {
+        self.items.clear();
+    }
+}
+
+/// A tiny insertion-ordered map, enough for the removal lists (which hold a
+/// few hundred entries at most).
+mod indexmap_lite {
+    use ahash::HashMap;
+
+    pub struct Map<K, V> {
+        keys: Vec<Option<K>>,
+        values: Vec<Option<V>>,
+        index: HashMap<K, usize>,
+    }
+
+    impl<K, V> Default for Map<K, V> {
+        fn default() -> Self {
+            Map {
+                keys: Vec::new(),
+                values: Vec::new(),
+                index: HashMap::default(),
+            }
+        }
+    }
+
+    impl<K: std::hash::Hash + Eq + Clone, V> Map<K, V> {
+        pub fn insert(&mut self, k: K, v: V) {
+            if let Some(&i) = self.index.get(&k) {
+                self.values[i] = Some(v);
+            } else {
+                self.index.insert(k.clone(), self.keys.len());
+                self.keys.push(Some(k));
+                self.values.push(Some(v));
+            }
+        }
+
+        pub fn remove(&mut self, k: &K) -> Option<V> {
+            let i = self.index.remove(k)?;
+            self.keys[i] = None;
+            self.values[i].take()
+        }
+
+        pub fn clear(&mut self) {
+            self.keys.clear();
+            self.values.clear();
+            self.index.clear();
+        }
+
+        pub fn values(&self) -> impl Iterator<Item = &V> {
+            self.values.iter().flatten()
+        }
+
+        pub fn into_values(self) -> impl Iterator<Item = V> {
+            self.values.into_iter().flatten()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn real() -> RepoSet {
+        RepoSet::from_repos_conf(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/real/repos.conf"
+        )))
+        .unwrap()
+    }
+
+    fn load(repos: &RepoSet, store: &mut NodeStore, repo: &str, path: &str) -> Profile {
+        let leaf = store
+            .load(repos, repos.by_name(repo).unwrap().id, path)
+            .unwrap();
+        Profile::stack(repos, store, leaf)
+    }
+
+    fn strs(v: &[Sym]) -> Vec<&str> {
+        let mut v: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn var<'a>(p: &'a Profile, k: &str) -> &'a str {
+        p.vars.get(k).map(|v| v.value.as_str()).unwrap_or("<unset>")
+    }
+
+    fn sorted(s: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = s.split_whitespace().collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// The VERIFIED values of corpus-tour.md §2 and spec §9.3, §15.2.
+    #[test]
+    fn genpack_amd64_paravirt() {
+        let repos = real();
+        let mut store = NodeStore::default();
+        let p = load(
+            &repos,
+            &mut store,
+            "genpack-overlay",
+            "genpack/amd64/paravirt",
+        );
+        assert_eq!(var(&p, "ARCH"), "amd64");
+        assert_eq!(var(&p, "ACCEPT_KEYWORDS"), "amd64");
+        assert_eq!(var(&p, "ACCEPT_LICENSE"), "@FREE");
+        assert_eq!(
+            sorted(var(&p, "USE_EXPAND_IMPLICIT")),
+            ["ARCH", "ELIBC", "KERNEL"]
+        );
+        assert_eq!(
+            sorted(var(&p, "IUSE_IMPLICIT")),
+            ["abi_x86_64", "prefix", "prefix-guest", "prefix-stack"]
+        );
+        assert_eq!(
+            sorted(var(&p, "USE_EXPAND_HIDDEN")),
+            [
+                "ABI_MIPS",
+                "ABI_S390",
+                "CPU_FLAGS_ARM",
+                "CPU_FLAGS_PPC",
+                "ELIBC",
+                "KERNEL"
+            ]
+        );
+        assert_eq!(
+            sorted(var(&p, "VIDEO_CARDS")),
+            sorted("amdgpu fbdev intel nouveau radeon radeonsi vesa dummy")
+        );
+        assert_eq!(var(&p, "CONFIG_PROTECT"), "/etc");
+        assert_eq!(
+            strs(&p.use_force.enabled()),
+            [
+                "abi_x86_64",
+                "amd64",
+                "big-endian",
+                "elibc_glibc",
+                "kernel_linux",
+                "llvm_targets_X86",
+                "test-rust"
+            ]
+        );
+        assert_eq!(p.use_mask.enabled().len(), 108);
+        let use_ = p.global_use();
+        assert!(!use_.contains(&Sym::new("big-endian")));
+        assert!(use_.contains(&Sym::new("amd64")));
+        assert!(use_.contains(&Sym::new("video_cards_dummy")));
+        assert_eq!(p.system.len(), 51);
+        let set: Vec<String> = p.profile_set.iter().map(|(a, _)| a.to_string()).collect();
+        assert_eq!(set, ["genpack/paravirt", "genpack/base"]);
+    }
+
+    #[test]
+    fn coreos_prod() {
+        let repos = real();
+        let mut store = NodeStore::default();
+        let p = load(
+            &repos,
+            &mut store,
+            "coreos-overlay",
+            "coreos/amd64/generic/prod",
+        );
+        assert_eq!(p.stack.len(), 23);
+        assert_eq!(
+            sorted(var(&p, "CONFIG_PROTECT")),
+            [
+                "/etc/hosts",
+                "/etc/locale.gen",
+                "/etc/localtime",
+                "/etc/make.conf"
+            ]
+        );
+        assert_eq!(var(&p, "PYTHON_TARGETS"), "python3_12");
+        assert_eq!(
+            sorted(var(&p, "ACCEPT_LICENSE")),
+            sorted("@FREE no-source-code linux-fw-redistributable freedist intel-ucode NVIDIA-2023 NVIDIA-2025")
+        );
+        let system: Vec<String> = p.system.iter().map(|(a, _)| a.to_string()).collect();
+        assert!(system.contains(&"app-arch/lbzip2".to_owned()), "{system:?}");
+        assert!(
+            !system.iter().any(|s| s.contains("sys-apps/elfix")),
+            "{system:?}"
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.message.contains("-*sys-apps/busybox")),
+            "{:?}",
+            p.warnings
+        );
+    }
+}
