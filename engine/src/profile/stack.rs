@@ -453,7 +453,7 @@ impl Profile {
                 });
             }
         }
-        self.package_mask = masks.items.into_values().map(|(a, l)| (a, l)).collect();
+        self.package_mask = masks.items.into_values().collect();
         self.package_unmask = unmasks.items.into_values().collect();
         self.system = packages
             .items
