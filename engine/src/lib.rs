@@ -9,11 +9,14 @@
 pub mod atom;
 pub mod depspec;
 pub mod eapi;
+pub mod evaluate;
 pub mod intern;
 pub mod keywords;
 pub mod license;
 pub mod md5cache;
+pub mod package;
 pub mod profile;
 pub mod repo;
 pub mod source;
+pub mod tree;
 pub mod version;

@@ -1,0 +1,567 @@
+//! One package version under one profile: is it visible, is its stable
+//! keyword in use, and which of its flags are enabled, forced and masked —
+//! each decision with the file and line that made it.
+//!
+//! The order follows Portage (spec §11–§12): EAPI first (an unsupported
+//! EAPI means nothing else about the version is trusted), then package.mask
+//! against package.unmask, KEYWORDS against ACCEPT_KEYWORDS plus
+//! package.accept_keywords, then ACCEPT_LICENSE over the LICENSE string
+//! reduced with the version's USE. USE is the latest token per flag across
+//! IUSE defaults, the profile's make.defaults stream and the version's own
+//! package.use lines (interleaved by node); then forced flags and ARCH are
+//! added and masked flags removed.
+
+use ahash::HashMap;
+
+use crate::atom::{order_by_specificity, Atom};
+use crate::depspec::Reduced;
+use crate::intern::Sym;
+use crate::keywords;
+use crate::license::AcceptLicense;
+use crate::package::Package;
+use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos};
+use crate::profile::node::{AtomEntry, AtomTable, ProfileNode};
+use crate::profile::stack::{phase, Profile};
+use crate::source::{Loc, Warning};
+use crate::tree::Tree;
+
+/// Why a version is not visible.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MaskKind {
+    Eapi,
+    PackageMask,
+    Keywords,
+    License,
+}
+
+impl MaskKind {
+    /// The word used in `query` output (`masked_by`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaskKind::Eapi => "eapi",
+            MaskKind::PackageMask => "package.mask",
+            MaskKind::Keywords => "keywords",
+            MaskKind::License => "license",
+        }
+    }
+}
+
+/// One reason a version is masked, in words, with its source when a file
+/// line made it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaskReason {
+    pub kind: MaskKind,
+    pub detail: String,
+    pub loc: Option<Loc>,
+}
+
+/// Everything decided about one version under one profile.
+#[derive(Clone, Debug)]
+pub struct PackageState {
+    pub visible: bool,
+    pub masked_by: Vec<MaskReason>,
+    /// Whether the `.stable.` files apply (spec §11.1).
+    pub stable: bool,
+    /// IUSE flags (names without `+`/`-`) that end up enabled, forced,
+    /// masked; sorted by name.
+    pub use_: Vec<Sym>,
+    pub forced: Vec<Sym>,
+    pub masked: Vec<Sym>,
+    /// Every enabled flag of IUSE_EFFECTIVE (IUSE plus the implicit flags
+    /// such as the arch and `elibc_*`), for conditionals and USE deps.
+    pub enabled: Vec<Sym>,
+    /// IUSE_EFFECTIVE.
+    pub iuse_effective: Vec<Sym>,
+    /// Effective KEYWORDS and accepted keywords, for explanations.
+    pub keywords: Vec<Sym>,
+    pub accepted: Vec<Sym>,
+}
+
+impl PackageState {
+    pub fn is_enabled(&self, flag: Sym) -> bool {
+        self.enabled.contains(&flag)
+    }
+}
+
+/// The decisions behind one flag, for `why`.
+#[derive(Clone, Debug)]
+pub struct FlagTrace {
+    pub iuse_default: Option<bool>,
+    pub in_iuse: bool,
+    pub use_: Option<Decision>,
+    pub force: Option<Decision>,
+    pub mask: Option<Decision>,
+    pub is_arch: bool,
+    pub enabled: bool,
+}
+
+/// Which package-level table an index entry comes from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+enum Table {
+    Use,
+    UseStable,
+    UseMask,
+    UseForce,
+    UseStableMask,
+    UseStableForce,
+    AcceptKeywords,
+    Keywords,
+}
+
+const TABLES: [Table; 8] = [
+    Table::Use,
+    Table::UseStable,
+    Table::UseMask,
+    Table::UseForce,
+    Table::UseStableMask,
+    Table::UseStableForce,
+    Table::AcceptKeywords,
+    Table::Keywords,
+];
+
+fn table(node: &ProfileNode, t: Table) -> &AtomTable {
+    match t {
+        Table::Use => &node.package_use,
+        Table::UseStable => &node.package_use_stable,
+        Table::UseMask => &node.package_use_mask,
+        Table::UseForce => &node.package_use_force,
+        Table::UseStableMask => &node.package_use_stable_mask,
+        Table::UseStableForce => &node.package_use_stable_force,
+        Table::AcceptKeywords => &node.package_accept_keywords,
+        Table::Keywords => &node.package_keywords,
+    }
+}
+
+/// Evaluates versions under one profile. Building it gathers, per package
+/// name, the package-level entries of every node in the stack and the
+/// masks, so each version costs a few lookups.
+pub struct Evaluator<'a> {
+    pub tree: &'a Tree,
+    pub profile: &'a Profile,
+    /// cp -> (node index in the stack, table, entry), in stack order.
+    entries: HashMap<Sym, Vec<(u16, Table, &'a AtomEntry)>>,
+    masks: HashMap<Sym, Vec<MaskAtom<'a>>>,
+    unmasks: HashMap<Sym, Vec<MaskAtom<'a>>>,
+    accept_license: AcceptLicense,
+    /// IUSE_IMPLICIT and the USE_EXPAND_IMPLICIT values (EAPI 5+).
+    implicit: Vec<Sym>,
+    pub warnings: Vec<Warning>,
+}
+
+struct MaskAtom<'a> {
+    atom: &'a Atom,
+    loc: &'a Loc,
+    /// Repository-level masks apply to one repository's packages only.
+    scope: Option<crate::repo::RepoId>,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
+        let mut entries: HashMap<Sym, Vec<(u16, Table, &AtomEntry)>> = HashMap::default();
+        for (i, &id) in profile.stack.iter().enumerate() {
+            let node = tree.nodes.get(id);
+            for t in TABLES {
+                for e in &table(node, t).entries {
+                    entries.entry(e.atom.cp).or_default().push((i as u16, t, e));
+                }
+            }
+        }
+        let mut masks: HashMap<Sym, Vec<MaskAtom>> = HashMap::default();
+        let mut unmasks: HashMap<Sym, Vec<MaskAtom>> = HashMap::default();
+        for m in &tree.repo_masks {
+            masks.entry(m.atom.cp).or_default().push(MaskAtom {
+                atom: &m.atom,
+                loc: &m.loc,
+                scope: Some(m.scope),
+            });
+        }
+        for (a, l) in &profile.package_mask {
+            masks.entry(a.cp).or_default().push(MaskAtom {
+                atom: a,
+                loc: l,
+                scope: None,
+            });
+        }
+        for m in &tree.repo_unmasks {
+            unmasks.entry(m.atom.cp).or_default().push(MaskAtom {
+                atom: &m.atom,
+                loc: &m.loc,
+                scope: Some(m.scope),
+            });
+        }
+        for (a, l) in &profile.package_unmask {
+            unmasks.entry(a.cp).or_default().push(MaskAtom {
+                atom: a,
+                loc: l,
+                scope: None,
+            });
+        }
+        let mut warnings = Vec::new();
+        let accept_license =
+            AcceptLicense::new(&profile.accept_license, &tree.license_groups, &mut warnings);
+        let mut implicit: Vec<Sym> = profile.iuse_implicit.clone();
+        for var in &profile.use_expand_implicit {
+            let values = profile.use_expand_values.get(var);
+            let prefix = if profile.use_expand_unprefixed.contains(var) {
+                String::new()
+            } else if profile.use_expand.contains(var) {
+                format!("{}_", var.to_lowercase())
+            } else {
+                continue;
+            };
+            for v in values.into_iter().flatten() {
+                implicit.push(Sym::new(&format!("{prefix}{v}")));
+            }
+        }
+        implicit.sort();
+        implicit.dedup();
+        Evaluator {
+            tree,
+            profile,
+            entries,
+            masks,
+            unmasks,
+            accept_license,
+            implicit,
+            warnings,
+        }
+    }
+
+    /// The entries of table `t` matching `pkg`, per node in stack order,
+    /// each node's in ascending specificity (Portage
+    /// `ordered_by_atom_specificity`).
+    fn matching(&self, pkg: &Package, t: Table) -> Vec<(u16, &'a AtomEntry)> {
+        let Some(all) = self.entries.get(&pkg.cp) else {
+            return Vec::new();
+        };
+        let pref = pkg.pkg_ref();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < all.len() {
+            let node = all[i].0;
+            let mut group: Vec<&AtomEntry> = Vec::new();
+            while i < all.len() && all[i].0 == node {
+                let (_, tt, e) = all[i];
+                if tt == t && e.atom.matches(&pref) {
+                    group.push(e);
+                }
+                i += 1;
+            }
+            if group.len() > 1 {
+                let atoms: Vec<&Atom> = group.iter().map(|e| &e.atom).collect();
+                for k in order_by_specificity(&pkg.version, &atoms) {
+                    out.push((node, group[k]));
+                }
+            } else if let Some(e) = group.pop() {
+                out.push((node, e));
+            }
+        }
+        out
+    }
+
+    fn mask_reason(&self, pkg: &Package) -> Option<MaskReason> {
+        let pref = pkg.pkg_ref();
+        let applies =
+            |m: &&MaskAtom| m.scope.is_none_or(|s| s == pkg.repo) && m.atom.matches(&pref);
+        let mask = self.masks.get(&pkg.cp)?.iter().find(applies)?;
+        if let Some(u) = self
+            .unmasks
+            .get(&pkg.cp)
+            .and_then(|v| v.iter().find(applies))
+        {
+            let _ = u;
+            return None;
+        }
+        Some(MaskReason {
+            kind: MaskKind::PackageMask,
+            detail: format!("masked by '{}'", mask.atom),
+            loc: Some(mask.loc.clone()),
+        })
+    }
+
+    /// Effective KEYWORDS (with package.keywords) and the accepted keywords
+    /// for this version (ACCEPT_KEYWORDS with package.accept_keywords).
+    fn keywords(&self, pkg: &Package) -> (Vec<Sym>, Vec<Sym>) {
+        let mut kw: Vec<Sym> = pkg
+            .keywords
+            .iter()
+            .copied()
+            .filter(|k| k.as_str() != "-*")
+            .collect();
+        let pk = self.matching(pkg, Table::Keywords);
+        if !pk.is_empty() {
+            let tokens: Vec<&str> = pk
+                .iter()
+                .flat_map(|(_, e)| e.tokens.iter().map(|t| t.text.as_str()))
+                .collect();
+            keywords::stack_incremental(&mut kw, tokens);
+        }
+        let mut acc = self.profile.accept_keywords.clone();
+        let pak = self.matching(pkg, Table::AcceptKeywords);
+        if !pak.is_empty() {
+            let defaults = keywords::implicit_testing(&self.profile.accept_keywords);
+            let mut extra: Vec<Sym> = Vec::new();
+            for (_, e) in &pak {
+                if e.tokens.is_empty() {
+                    extra.extend(defaults.iter().copied());
+                } else {
+                    extra.extend(e.tokens.iter().map(|t| t.text));
+                }
+            }
+            keywords::stack_incremental(&mut acc, extra.iter().map(|s| s.as_str()));
+        }
+        (kw, acc)
+    }
+
+    /// The package's own USE tokens: IUSE defaults and its package.use lines.
+    fn package_use_stream(&self, pkg: &Package, stable: bool) -> FlagStream {
+        let mut s = FlagStream::default();
+        let iuse_loc = pkg.entry().loc_of("IUSE").unwrap_or_else(|| pkg.file());
+        for (k, &(flag, default)) in pkg.iuse.iter().enumerate() {
+            if let Some(on) = default {
+                let tok = if on {
+                    flag.to_string()
+                } else {
+                    format!("-{flag}")
+                };
+                s.push(Pos::new(Layer::Iuse, 0, 0, k as u32), &tok, &iuse_loc, true);
+            }
+        }
+        self.push_tables(&mut s, pkg, Table::Use, phase::PACKAGE, true);
+        if stable {
+            self.push_tables(&mut s, pkg, Table::UseStable, phase::PACKAGE_STABLE, true);
+        }
+        s
+    }
+
+    fn push_tables(&self, s: &mut FlagStream, pkg: &Package, t: Table, ph: u8, wild: bool) {
+        let mut k = 0u32;
+        for (node, e) in self.matching(pkg, t) {
+            for tok in &e.tokens {
+                s.push(
+                    Pos::new(Layer::Profile, node, ph, k),
+                    tok.text.as_str(),
+                    &tok.loc,
+                    wild,
+                );
+                k += 1;
+            }
+        }
+    }
+
+    fn flag_streams(&self, pkg: &Package, stable: bool) -> [FlagStream; 3] {
+        let mut force = FlagStream::default();
+        self.push_tables(&mut force, pkg, Table::UseForce, phase::PACKAGE, false);
+        let mut mask = FlagStream::default();
+        self.push_tables(&mut mask, pkg, Table::UseMask, phase::PACKAGE, false);
+        if stable {
+            self.push_tables(
+                &mut force,
+                pkg,
+                Table::UseStableForce,
+                phase::PACKAGE_STABLE,
+                false,
+            );
+            self.push_tables(
+                &mut mask,
+                pkg,
+                Table::UseStableMask,
+                phase::PACKAGE_STABLE,
+                false,
+            );
+        }
+        [self.package_use_stream(pkg, stable), force, mask]
+    }
+
+    fn decide(
+        &self,
+        streams: &[FlagStream; 3],
+        stable: bool,
+        flag: Sym,
+    ) -> (Option<Decision>, Option<Decision>, Option<Decision>) {
+        let p = self.profile;
+        let use_ = if stable {
+            decide_all(&[&p.use_defaults, &p.use_stable, &streams[0]], flag)
+        } else {
+            decide_all(&[&p.use_defaults, &streams[0]], flag)
+        };
+        let (force, mask) = if stable {
+            (
+                decide_all(&[&p.use_force, &p.use_stable_force, &streams[1]], flag),
+                decide_all(&[&p.use_mask, &p.use_stable_mask, &streams[2]], flag),
+            )
+        } else {
+            (
+                decide_all(&[&p.use_force, &streams[1]], flag),
+                decide_all(&[&p.use_mask, &streams[2]], flag),
+            )
+        };
+        (use_, force, mask)
+    }
+
+    fn iuse_effective(&self, pkg: &Package) -> Vec<Sym> {
+        let mut v: Vec<Sym> = pkg.iuse.iter().map(|(f, _)| *f).collect();
+        if pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
+            v.extend(self.implicit.iter().copied());
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Everything about `pkg` under this profile.
+    pub fn evaluate(&self, pkg: &Package) -> PackageState {
+        let mut state = PackageState {
+            visible: false,
+            masked_by: Vec::new(),
+            stable: false,
+            use_: Vec::new(),
+            forced: Vec::new(),
+            masked: Vec::new(),
+            enabled: Vec::new(),
+            iuse_effective: Vec::new(),
+            keywords: Vec::new(),
+            accepted: Vec::new(),
+        };
+        if let Err(raw) = &pkg.eapi {
+            state.masked_by.push(MaskReason {
+                kind: MaskKind::Eapi,
+                detail: format!("EAPI '{raw}' is not supported"),
+                loc: pkg.entry().loc_of("EAPI"),
+            });
+            return state;
+        }
+        let (kw, acc) = self.keywords(pkg);
+        let kw_ok = keywords::accepted(&kw, &acc);
+        state.stable = kw_ok && keywords::is_stable(&kw, &acc);
+        let stable = state.stable;
+        let streams = self.flag_streams(pkg, stable);
+        let iuse_eff = self.iuse_effective(pkg);
+        for &f in &iuse_eff {
+            let (u, fo, ma) = self.decide(&streams, stable, f);
+            let forced = fo.is_some_and(|d| d.on);
+            let masked = ma.is_some_and(|d| d.on);
+            let on = (u.is_some_and(|d| d.on) || forced || Some(f) == self.profile.arch) && !masked;
+            let in_iuse = pkg.iuse.iter().any(|(g, _)| *g == f);
+            if on {
+                state.enabled.push(f);
+                if in_iuse {
+                    state.use_.push(f);
+                }
+            }
+            if in_iuse && forced {
+                state.forced.push(f);
+            }
+            if in_iuse && masked {
+                state.masked.push(f);
+            }
+        }
+        for v in [&mut state.use_, &mut state.forced, &mut state.masked] {
+            v.sort_by_key(|s| s.as_str());
+            v.dedup();
+        }
+        if let Some(r) = self.mask_reason(pkg) {
+            state.masked_by.push(r);
+        }
+        if !kw_ok {
+            let arch = self.profile.arch.map(|a| a.to_string()).unwrap_or_default();
+            let detail = if kw.is_empty() {
+                "no KEYWORDS".to_owned()
+            } else {
+                format!(
+                    "KEYWORDS '{}' not accepted by ACCEPT_KEYWORDS '{}' (arch {arch})",
+                    join(&kw),
+                    join(&acc)
+                )
+            };
+            state.masked_by.push(MaskReason {
+                kind: MaskKind::Keywords,
+                detail,
+                loc: pkg.entry().loc_of("KEYWORDS"),
+            });
+        }
+        let missing = self.missing_licenses(pkg, &state);
+        if !missing.is_empty() {
+            state.masked_by.push(MaskReason {
+                kind: MaskKind::License,
+                detail: format!(
+                    "license(s) {} not in ACCEPT_LICENSE '{}'",
+                    join(&missing),
+                    self.profile.accept_license.join(" ")
+                ),
+                loc: pkg.entry().loc_of("LICENSE"),
+            });
+        }
+        state.visible = state.masked_by.is_empty();
+        state.iuse_effective = iuse_eff;
+        state.keywords = kw;
+        state.accepted = acc;
+        state
+    }
+
+    /// Licenses that keep `pkg` from being accepted (Portage
+    /// `_getMaskedLicenses`): for an any-of group none if one alternative is
+    /// acceptable, else all of them.
+    fn missing_licenses(&self, pkg: &Package, state: &PackageState) -> Vec<Sym> {
+        if pkg.license.is_empty() {
+            return Vec::new();
+        }
+        let acceptable = self.accept_license.acceptable(&pkg.license_names);
+        let reduced = pkg.license.reduce(|f| state.enabled.contains(&f));
+        let mut out = Vec::new();
+        masked_licenses(&reduced, &acceptable, &mut out);
+        out
+    }
+
+    /// The decisions behind `flag` for `pkg`, for `why`.
+    pub fn trace_flag(&self, pkg: &Package, flag: Sym) -> FlagTrace {
+        let state = self.evaluate(pkg);
+        let streams = self.flag_streams(pkg, state.stable);
+        let (u, fo, ma) = self.decide(&streams, state.stable, flag);
+        FlagTrace {
+            iuse_default: pkg
+                .iuse
+                .iter()
+                .find(|(f, _)| *f == flag)
+                .and_then(|(_, d)| *d),
+            in_iuse: state.iuse_effective.contains(&flag),
+            use_: u,
+            force: fo,
+            mask: ma,
+            is_arch: Some(flag) == self.profile.arch,
+            enabled: state.enabled.contains(&flag),
+        }
+    }
+}
+
+fn masked_licenses(r: &Reduced<'_, Sym>, acceptable: &[Sym], out: &mut Vec<Sym>) {
+    match r {
+        Reduced::Leaf(l) => {
+            if !acceptable.contains(l) {
+                out.push(**l);
+            }
+        }
+        Reduced::All(items) => {
+            for i in items {
+                masked_licenses(i, acceptable, out);
+            }
+        }
+        Reduced::AnyOf(items) | Reduced::ExactlyOne(items) | Reduced::AtMostOne(items) => {
+            let mut all = Vec::new();
+            for i in items {
+                let mut sub = Vec::new();
+                masked_licenses(i, acceptable, &mut sub);
+                if sub.is_empty() {
+                    return;
+                }
+                all.extend(sub);
+            }
+            out.extend(all);
+        }
+        Reduced::Unsatisfiable => {}
+    }
+}
+
+fn join(v: &[Sym]) -> String {
+    v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}

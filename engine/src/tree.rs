@@ -1,0 +1,310 @@
+//! The loaded tree: repositories, their package versions, their
+//! repository-level files (package.mask, license_groups, categories,
+//! profiles.desc) and the profile nodes, each read once.
+
+use ahash::HashSet;
+
+use crate::atom::{Atom, AtomOptions};
+use crate::eapi::Eapi;
+use crate::intern::Sym;
+use crate::license::LicenseGroups;
+use crate::package::{PackageError, PackageIndex};
+use crate::profile::files::{self, FileError, ListEntry, ProfileFileKind};
+use crate::profile::node::{NodeStore, ProfileError};
+use crate::profile::stack::Profile;
+use crate::repo::{RepoId, RepoSet};
+use crate::source::{Loc, Warning};
+
+/// One line of a repository's `profiles.desc`.
+#[derive(Clone, Debug)]
+pub struct ProfileDesc {
+    pub repo: RepoId,
+    pub arch: String,
+    pub path: String,
+    pub status: String,
+    pub loc: Loc,
+}
+
+impl ProfileDesc {
+    pub fn name(&self, repos: &RepoSet) -> String {
+        format!("{}:{}", repos.get(self.repo).name, self.path)
+    }
+}
+
+/// A repository-level mask: applies to packages of `scope` only (Portage
+/// appends `::repo` to every atom of a repository's `profiles/package.mask`,
+/// spec §10.4).
+#[derive(Clone, Debug)]
+pub struct RepoMask {
+    pub atom: Atom,
+    pub loc: Loc,
+    pub scope: RepoId,
+}
+
+#[derive(Debug)]
+pub struct Tree {
+    pub repos: RepoSet,
+    pub packages: PackageIndex,
+    pub nodes: NodeStore,
+    pub repo_masks: Vec<RepoMask>,
+    pub repo_unmasks: Vec<RepoMask>,
+    pub license_groups: LicenseGroups,
+    pub categories: HashSet<Sym>,
+    pub profiles_desc: Vec<ProfileDesc>,
+    pub warnings: Vec<Warning>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error(transparent)]
+    File(#[from] FileError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error("no profile '{0}' in any configured repository")]
+    UnknownProfile(String),
+    #[error("profile '{name}' is ambiguous: {}", candidates.join(", "))]
+    AmbiguousProfile {
+        name: String,
+        candidates: Vec<String>,
+    },
+}
+
+impl Tree {
+    pub fn load(repos: RepoSet) -> Result<Tree, TreeError> {
+        let mut warnings = repos.warnings.clone();
+        let packages = PackageIndex::load(&repos, &mut warnings)?;
+        let mut tree = Tree {
+            packages,
+            nodes: NodeStore::default(),
+            repo_masks: Vec::new(),
+            repo_unmasks: Vec::new(),
+            license_groups: LicenseGroups::default(),
+            categories: HashSet::default(),
+            profiles_desc: Vec::new(),
+            warnings,
+            repos,
+        };
+        tree.load_repo_files()?;
+        Ok(tree)
+    }
+
+    fn load_repo_files(&mut self) -> Result<(), TreeError> {
+        for repo in &self.repos.repos {
+            let dir = repo.profiles_dir();
+            for e in files::read_profiles_desc(&dir)?.unwrap_or_default() {
+                self.profiles_desc.push(ProfileDesc {
+                    repo: repo.id,
+                    arch: e.arch,
+                    path: e.path,
+                    status: e.status,
+                    loc: e.loc,
+                });
+            }
+            for e in files::read_categories(&dir)?.unwrap_or_default() {
+                if !e.remove {
+                    self.categories.insert(Sym::new(&e.value));
+                }
+            }
+            for g in files::read_license_groups(&dir)?.unwrap_or_default() {
+                let members: Vec<&str> = g.members.iter().map(String::as_str).collect();
+                self.license_groups.define(g.loc, &g.name, &members);
+            }
+        }
+        // Categories of packages in the md5-cache count too.
+        for p in &self.packages.packages {
+            if let Some((cat, _)) = p.cp.as_str().split_once('/') {
+                self.categories.insert(Sym::new(cat));
+            }
+        }
+        self.load_repo_masks()
+    }
+
+    /// Repository-level package.mask with masters (Portage `MaskManager`):
+    /// for each master, the master's lines then the repository's own are
+    /// stacked (not recursively); a repository without masters stacks its own.
+    fn load_repo_masks(&mut self) -> Result<(), TreeError> {
+        let mut masks = Vec::new();
+        let mut unmasks = Vec::new();
+        let warnings = &mut self.warnings;
+        for repo in &self.repos.repos {
+            let own = repo_list(&self.repos, repo.id, ProfileFileKind::PackageMask, warnings)?;
+            let mut parts: Vec<Vec<(Atom, Loc)>> = Vec::new();
+            if repo.masters.is_empty() {
+                parts.push(stack_removals(&[&own], warnings, true));
+            } else {
+                for &m in &repo.masters {
+                    let master = repo_list(&self.repos, m, ProfileFileKind::PackageMask, warnings)?;
+                    parts.push(stack_removals(&[&master, &own], warnings, false));
+                }
+            }
+            for part in parts {
+                for (atom, loc) in part {
+                    masks.push(RepoMask {
+                        atom,
+                        loc,
+                        scope: repo.id,
+                    });
+                }
+            }
+            if repo.formats.directories {
+                let own = repo_list(
+                    &self.repos,
+                    repo.id,
+                    ProfileFileKind::PackageUnmask,
+                    warnings,
+                )?;
+                for (atom, loc) in stack_removals(&[&own], warnings, true) {
+                    unmasks.push(RepoMask {
+                        atom,
+                        loc,
+                        scope: repo.id,
+                    });
+                }
+            }
+        }
+        self.repo_masks = masks;
+        self.repo_unmasks = unmasks;
+        Ok(())
+    }
+}
+
+/// A repository-level list file with atoms parsed with `profiles/eapi`.
+fn repo_list(
+    repos: &RepoSet,
+    repo: RepoId,
+    kind: ProfileFileKind,
+    warnings: &mut Vec<Warning>,
+) -> Result<Vec<(ListEntry, Atom)>, TreeError> {
+    {
+        let r = repos.get(repo);
+        let eapi = r
+            .profiles_eapi
+            .as_deref()
+            .and_then(Eapi::parse)
+            .unwrap_or(Eapi::ZERO);
+        let opts = AtomOptions {
+            allow_use_deps: eapi.use_deps(),
+            ..AtomOptions::profile(eapi).with_repo(r.formats.repo_deps)
+        };
+        let mut out = Vec::new();
+        let lines = files::read_list(&r.profiles_dir(), kind, r.formats.directories)?;
+        for e in lines.unwrap_or_default() {
+            match Atom::parse(&e.value, opts) {
+                Ok(a) => out.push((e, a)),
+                Err(err) => warnings.push(Warning {
+                    loc: e.loc.clone(),
+                    message: format!("invalid atom skipped, as Portage does: {err}"),
+                }),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Tree {
+    /// Loads (once) and stacks the profile named `REPO:PATH`, or a bare
+    /// `PATH` when exactly one repository has it.
+    pub fn profile(&mut self, name: &str) -> Result<Profile, TreeError> {
+        let (repo, path) = self.resolve_profile_name(name)?;
+        let leaf = self.nodes.load(&self.repos, repo, &path)?;
+        Ok(Profile::stack(&self.repos, &self.nodes, leaf))
+    }
+
+    fn resolve_profile_name(&self, name: &str) -> Result<(RepoId, String), TreeError> {
+        if let Some((repo, path)) = name.split_once(':') {
+            let r = self
+                .repos
+                .by_name(repo)
+                .ok_or_else(|| TreeError::UnknownProfile(name.to_owned()))?;
+            return Ok((r.id, path.to_owned()));
+        }
+        let candidates: Vec<RepoId> = self
+            .repos
+            .repos
+            .iter()
+            .filter(|r| r.profiles_dir().join(name).is_dir())
+            .map(|r| r.id)
+            .collect();
+        match candidates.as_slice() {
+            [] => Err(TreeError::UnknownProfile(name.to_owned())),
+            [one] => Ok((*one, name.to_owned())),
+            many => Err(TreeError::AmbiguousProfile {
+                name: name.to_owned(),
+                candidates: many
+                    .iter()
+                    .map(|&r| format!("{}:{name}", self.repos.get(r).name))
+                    .collect(),
+            }),
+        }
+    }
+
+    /// Warnings about names that exist nowhere: a package.use line for a
+    /// category no repository lists (the genpack `edia-libs/freetype` typo).
+    pub fn check_profile_categories(&self, profile: &Profile) -> Vec<Warning> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::default();
+        for &id in &profile.stack {
+            if !seen.insert(id) {
+                continue;
+            }
+            let node = self.nodes.get(id);
+            for table in [
+                &node.package_use,
+                &node.package_use_mask,
+                &node.package_use_force,
+                &node.package_use_stable_mask,
+                &node.package_use_stable_force,
+                &node.package_accept_keywords,
+                &node.package_keywords,
+            ] {
+                for e in &table.entries {
+                    let cat = e.atom.category();
+                    if !self.categories.contains(&Sym::new(cat)) {
+                        if let Some(t) = e.tokens.first() {
+                            out.push(Warning {
+                                loc: t.loc.clone(),
+                                message: format!(
+                                    "'{}': category '{cat}' is in no repository's categories; the line matches nothing",
+                                    e.atom
+                                ),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Stacks list files with removal by exact string, as Portage's
+/// `stack_lists(incremental=1)`.
+fn stack_removals(
+    lists: &[&[(ListEntry, Atom)]],
+    warnings: &mut Vec<Warning>,
+    warn_unmatched: bool,
+) -> Vec<(Atom, Loc)> {
+    let mut out: Vec<(String, Atom, Loc)> = Vec::new();
+    for list in lists {
+        for (e, atom) in list.iter() {
+            let key = atom.to_string();
+            if e.remove {
+                let before = out.len();
+                out.retain(|(k, _, _)| k != &key);
+                if out.len() == before && warn_unmatched {
+                    warnings.push(Warning {
+                        loc: e.loc.clone(),
+                        message: format!(
+                            "unmatched removal '-{key}' (Portage warns and ignores it)"
+                        ),
+                    });
+                }
+            } else if !out.iter().any(|(k, _, _)| k == &key) {
+                out.push((key, atom.clone(), e.loc.clone()));
+            }
+        }
+    }
+    out.into_iter().map(|(_, a, l)| (a, l)).collect()
+}
