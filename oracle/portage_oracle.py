@@ -5,9 +5,9 @@ repository corpus, and print the answers as JSON lines in portolan's output form
 Subcommands (all take --corpus DIR, a folder holding repos.conf and one folder per repository):
 
   profiles                      every profiles.desc entry of every repository
-  show PROFILE... | --all       stack, make.defaults variables, USE, masks, sets of each profile
-  query PROFILE... | --all      visibility, stability and USE of package versions under each profile
-        [--cpvs-from FILE | --all-cpvs]
+  show PROFILE... | --all                 stack, make.defaults variables, USE, masks, sets
+  query PROFILE... | --all-profiles       visibility, stability and USE of package versions
+        --cpvs-from FILE | --all          (--all = every version of every repository)
 
 PROFILE is REPO:PATH (PATH relative to the repository's profiles/ directory).
 See oracle/README.md for the exact Portage API behind every JSON field.
@@ -33,7 +33,24 @@ import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_STUB_TOOL = os.environ.get("PORTOLAN_STUB_TOOL", "/work/shared/tools/stub-repos.py")
+
+
+def _default_stub_tool():
+    """$PORTOLAN_STUB_TOOL, else shared/tools/stub-repos.py beside the repository (CI lays a copy of
+    shared/ next to the clone), else /work/shared/tools/stub-repos.py."""
+    env = os.environ.get("PORTOLAN_STUB_TOOL")
+    if env:
+        return env
+    for cand in (
+        os.path.join(HERE, "..", "..", "shared", "tools", "stub-repos.py"),
+        "/work/shared/tools/stub-repos.py",
+    ):
+        if os.path.exists(cand):
+            return os.path.normpath(cand)
+    return "/work/shared/tools/stub-repos.py"
+
+
+DEFAULT_STUB_TOOL = _default_stub_tool()
 
 # Variables always reported by `show` (in addition to every variable some make.defaults of the
 # stack assigns and every USE_EXPAND / USE_EXPAND_UNPREFIXED variable).
@@ -532,15 +549,19 @@ def main(argv=None):
         p = sub.add_parser(name)
         common(p)
         p.add_argument("profiles", nargs="*", metavar="PROFILE", help="REPO:PATH")
-        p.add_argument("--all", action="store_true", help="every profile of every profiles.desc")
+        if name == "show":
+            p.add_argument("--all", "--all-profiles", dest="all_profiles", action="store_true",
+                           help="every profile of every profiles.desc")
+        else:
+            p.add_argument("--all-profiles", dest="all_profiles", action="store_true",
+                           help="every profile of every profiles.desc")
+            g = p.add_mutually_exclusive_group()
+            g.add_argument("--cpvs-from", metavar="FILE", help="CAT/PF[::REPO] per line")
+            g.add_argument("--all", "--all-cpvs", dest="all_cpvs", action="store_true",
+                           help="every package version of every repository")
         p.add_argument("-j", "--jobs", type=int, default=1, help="worker processes (one profile each)")
         p.add_argument("--audit", action="store_true",
                        help="fail if Portage opens a path outside the scratch/stub/python dirs")
-        if name == "query":
-            g = p.add_mutually_exclusive_group()
-            g.add_argument("--cpvs-from", metavar="FILE", help="CAT/PF[::REPO] per line")
-            g.add_argument("--all-cpvs", action="store_true", help="every package version of every repo")
-            p.add_argument("cpv_args", nargs="*", default=[], metavar="CPV", help=argparse.SUPPRESS)
 
     args = ap.parse_args(argv)
     corpus = os.path.abspath(args.corpus)
@@ -565,13 +586,10 @@ def main(argv=None):
         return 0
 
     profiles = list(args.profiles)
-    if args.cmd == "query":
-        # allow "query PROFILE... --cpvs-from" only; extra positional CPVs are not supported
-        pass
-    if args.all:
+    if args.all_profiles:
         profiles = [r["profile"] for r in read_profiles_desc(corpus)]
     if not profiles:
-        ap.error("no PROFILE given (or use --all)")
+        ap.error("no PROFILE given (or use --all-profiles)")
 
     stub_dir, created = ensure_stubs(corpus, args.stub_dir, args.stub_tool)
     scratch = tempfile.mkdtemp(prefix="portolan-oracle-")
@@ -605,7 +623,7 @@ def main(argv=None):
         elif args.cpvs_from:
             cpvs = read_cpv_file(args.cpvs_from)
         else:
-            ap.error("query needs --cpvs-from FILE or --all-cpvs")
+            ap.error("query needs --cpvs-from FILE or --all (every version)")
         targets = _resolve_targets(stub_dir, cpvs)
 
     tasks = [(args.cmd, prof, targets) for prof in profiles]
