@@ -477,7 +477,8 @@ def _worker_init(stub_dir, scratch, audit):
 
 
 def _resolve_targets(stub_dir, cpvs):
-    """Expand cpv[::repo] entries to (cpv, repo) pairs, using the stub md5-cache listings."""
+    """Expand cpv[::repo] entries to (cpv, repo, exists) triples using the stub md5-cache listings:
+    without ::repo, one triple per repository that has the cpv."""
     repos = read_repos_conf(os.path.join(stub_dir, "repos.conf"))
     out = []
     for entry in cpvs:
@@ -486,10 +487,10 @@ def _resolve_targets(stub_dir, cpvs):
         found = False
         for name, loc in cands:
             if os.path.exists(os.path.join(loc, "metadata", "md5-cache", cpv)):
-                out.append((cpv, name))
+                out.append((cpv, name, True))
                 found = True
         if not found:
-            out.append((cpv, repo or None))
+            out.append((cpv, repo or None, False))
     return out
 
 
@@ -507,9 +508,9 @@ def run_profile(task):
                 rec = sess.show()
                 lines.append(rec)
             else:
-                for cpv, repo in targets:
-                    if repo is None:
-                        lines.append({"profile": profile, "cpv": cpv, "repo": None, "error": "not found"})
+                for cpv, repo, exists in targets:
+                    if not exists:
+                        lines.append({"profile": profile, "cpv": cpv, "repo": repo, "error": "not found"})
                         continue
                     try:
                         lines.append(sess.query(cpv, repo))
