@@ -6,6 +6,21 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use portolan_engine::repo::RepoSet;
+use portolan_engine::tree::Tree;
+
+use crate::Cli;
+
+/// Repositories as the global options say, loaded with their packages and
+/// repository-level files.
+pub fn tree(cli: &Cli) -> Result<Tree> {
+    let repos = repositories(cli.repos_conf.as_deref(), &cli.repos)?;
+    let already = repos.warnings.len();
+    let tree = Tree::load(repos)?;
+    for w in &tree.warnings[already..] {
+        eprintln!("{w}");
+    }
+    Ok(tree)
+}
 
 pub fn repositories(repos_conf: Option<&Path>, repos: &[PathBuf]) -> Result<RepoSet> {
     let set = if let Some(conf) = repos_conf {

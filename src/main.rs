@@ -32,6 +32,12 @@ enum Command {
     Conformance(commands::conformance::Args),
     /// List every profile of every configured repository's profiles.desc.
     Profiles(commands::profiles::Args),
+    /// What profiles really set: stack, variables, USE, masks, sets.
+    Show(commands::show::Args),
+    /// Visibility and USE of package versions under profiles.
+    Query(commands::query::Args),
+    /// The file:line entries that decided a flag or the visibility.
+    Why(commands::why::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +48,9 @@ fn main() -> ExitCode {
         Command::Conformance(args) => commands::conformance::run(args),
         Command::Profiles(args) => load::repositories(cli.repos_conf.as_deref(), &cli.repos)
             .and_then(|repos| commands::profiles::run(&repos, args)),
+        Command::Show(args) => load::tree(&cli).and_then(|mut t| commands::show::run(&mut t, args)),
+        Command::Query(args) => load::tree(&cli).and_then(|mut t| commands::query::run(&mut t, args)),
+        Command::Why(args) => load::tree(&cli).and_then(|mut t| commands::why::run(&mut t, args)),
     };
     match result {
         Ok(code) => code,

@@ -2,11 +2,11 @@
 //! keyword in use, and which of its flags are enabled, forced and masked —
 //! each decision with the file and line that made it.
 //!
-//! The order follows Portage (spec §11–§12): EAPI first (an unsupported
-//! EAPI means nothing else about the version is trusted), then package.mask
-//! against package.unmask, KEYWORDS against ACCEPT_KEYWORDS plus
-//! package.accept_keywords, then ACCEPT_LICENSE over the LICENSE string
-//! reduced with the version's USE. USE is the latest token per flag across
+//! Mask reasons come in the order of Portage's `Package._eval_masks`:
+//! package.mask (unless package.unmask matches), KEYWORDS against
+//! ACCEPT_KEYWORDS plus package.accept_keywords, ACCEPT_LICENSE over the
+//! LICENSE string reduced with the version's USE, and an unsupported EAPI
+//! (for which no USE is computed: nothing of such a version is trusted). USE is the latest token per flag across
 //! IUSE defaults, the profile's make.defaults stream and the version's own
 //! package.use lines (interleaved by node); then forced flags and ARCH are
 //! added and masked flags removed.
@@ -28,10 +28,10 @@ use crate::tree::Tree;
 /// Why a version is not visible.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MaskKind {
-    Eapi,
     PackageMask,
     Keywords,
     License,
+    Eapi,
 }
 
 impl MaskKind {
@@ -423,20 +423,17 @@ impl<'a> Evaluator<'a> {
             keywords: Vec::new(),
             accepted: Vec::new(),
         };
-        if let Err(raw) = &pkg.eapi {
-            state.masked_by.push(MaskReason {
-                kind: MaskKind::Eapi,
-                detail: format!("EAPI '{raw}' is not supported"),
-                loc: pkg.entry().loc_of("EAPI"),
-            });
-            return state;
-        }
         let (kw, acc) = self.keywords(pkg);
         let kw_ok = keywords::accepted(&kw, &acc);
         state.stable = kw_ok && keywords::is_stable(&kw, &acc);
         let stable = state.stable;
         let streams = self.flag_streams(pkg, stable);
-        let iuse_eff = self.iuse_effective(pkg);
+        // Nothing of a version with an unsupported EAPI is trusted: no USE.
+        let iuse_eff = if pkg.eapi.is_ok() {
+            self.iuse_effective(pkg)
+        } else {
+            Vec::new()
+        };
         for &f in &iuse_eff {
             let (u, fo, ma) = self.decide(&streams, stable, f);
             let forced = fo.is_some_and(|d| d.on);
@@ -490,6 +487,13 @@ impl<'a> Evaluator<'a> {
                     self.profile.accept_license.join(" ")
                 ),
                 loc: pkg.entry().loc_of("LICENSE"),
+            });
+        }
+        if let Err(raw) = &pkg.eapi {
+            state.masked_by.push(MaskReason {
+                kind: MaskKind::Eapi,
+                detail: format!("EAPI '{raw}' is not supported"),
+                loc: pkg.entry().loc_of("EAPI"),
             });
         }
         state.visible = state.masked_by.is_empty();

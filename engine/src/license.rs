@@ -84,7 +84,14 @@ impl LicenseGroups {
 /// The stacked ACCEPT_LICENSE value: `make_defaults` is the last make.defaults
 /// assignment (None when no profile sets it), combined as Portage does.
 pub fn accept_license_value(make_defaults: Option<&str>) -> Vec<String> {
-    let mut split: Vec<&str> = GLOBAL_ACCEPT_LICENSE.split_whitespace().collect();
+    lazily_incremental(GLOBAL_ACCEPT_LICENSE, make_defaults)
+}
+
+/// ACCEPT_LICENSE, ACCEPT_PROPERTIES and ACCEPT_RESTRICT are "lazily
+/// incremental" in Portage: the profile value (last assignment wins) is
+/// appended to make.globals' and pruned at the last `*` or `-*`.
+pub fn lazily_incremental(global: &str, make_defaults: Option<&str>) -> Vec<String> {
+    let mut split: Vec<&str> = global.split_whitespace().collect();
     if let Some(v) = make_defaults {
         split.extend(v.split_whitespace());
     }

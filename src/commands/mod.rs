@@ -3,4 +3,8 @@
 pub mod atom;
 pub mod conformance;
 pub mod profiles;
+pub mod query;
+pub mod select;
+pub mod show;
+pub mod why;
 pub mod vercmp;

@@ -88,7 +88,8 @@ pub struct FlagStream {
 }
 
 impl FlagStream {
-    /// Adds one token. Positions must be pushed in increasing order.
+    /// Adds one token. Tokens may come in any order: the one with the
+    /// latest position decides.
     /// `allow_wildcards` is false for use.mask/use.force, where `-*` is not
     /// a token (Portage drops it as an invalid flag).
     pub fn push(&mut self, pos: Pos, token: &str, origin: &Loc, allow_wildcards: bool) {
@@ -106,24 +107,36 @@ impl FlagStream {
                 return;
             }
             let prefix = (name != "*").then(|| Sym::new(&name[..name.len() - 1]));
-            self.wild.push(Wild {
-                pos,
-                prefix,
-                on,
-                origin: origin.clone(),
-                token: tok,
-            });
+            // Kept sorted by position: `decide` scans from the latest.
+            let at = self.wild.partition_point(|w| w.pos <= pos);
+            self.wild.insert(
+                at,
+                Wild {
+                    pos,
+                    prefix,
+                    on,
+                    origin: origin.clone(),
+                    token: tok,
+                },
+            );
             return;
         }
-        self.last.insert(
-            Sym::new(name),
-            Decision {
-                pos,
-                on,
-                origin: origin.clone(),
-                token: tok,
-            },
-        );
+        let d = Decision {
+            pos,
+            on,
+            origin: origin.clone(),
+            token: tok,
+        };
+        match self.last.entry(Sym::new(name)) {
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                if e.get().pos <= pos {
+                    e.insert(d);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(d);
+            }
+        }
     }
 
     /// The latest token deciding `flag`, if any.
@@ -224,6 +237,20 @@ mod tests {
         assert!(!decide_all(&[&global, &pkg], Sym::new("baz")).unwrap().on);
         pkg.push(Pos::new(Layer::Profile, 3, 3, 0), "baz", &loc, true);
         assert!(decide_all(&[&global, &pkg], Sym::new("baz")).unwrap().on);
+    }
+
+    #[test]
+    fn out_of_order_pushes_keep_the_latest() {
+        let loc = Loc::new("x", 1);
+        let mut s = FlagStream::default();
+        // package.use.mask of every node, then package.use.stable.mask of
+        // every node: an earlier node's stable entry must not win.
+        s.push(Pos::new(Layer::Profile, 9, 3, 0), "sssd", &loc, false);
+        s.push(Pos::new(Layer::Profile, 4, 4, 0), "-sssd", &loc, false);
+        assert!(s.is_on(Sym::new("sssd")));
+        s.push(Pos::new(Layer::Profile, 5, 1, 0), "-foo_*", &loc, true);
+        s.push(Pos::new(Layer::Profile, 2, 1, 0), "foo_*", &loc, true);
+        assert!(!s.is_on(Sym::new("foo_bar")));
     }
 
     #[test]

@@ -285,6 +285,29 @@ impl NodeStore {
         }
         out.push(id);
     }
+
+    /// The node whose `deprecated` file Portage would report for the
+    /// profile `leaf` (`deprecated_profile_check`): the last occurrence in
+    /// the stack of a node reached from a different repository than its
+    /// child's (or the leaf itself) that has a `deprecated` file. A
+    /// deprecation is not inherited within one repository (PMS §5.2.3).
+    pub fn deprecated_for(&self, leaf: NodeId) -> Option<NodeId> {
+        let mut shown = Vec::new();
+        self.collect_shown(leaf, None, &mut shown);
+        shown
+            .into_iter()
+            .rev()
+            .find(|&(id, show)| show && self.get(id).deprecated.is_some())
+            .map(|(id, _)| id)
+    }
+
+    fn collect_shown(&self, id: NodeId, child_repo: Option<RepoId>, out: &mut Vec<(NodeId, bool)>) {
+        let node = self.get(id);
+        for &(_, p) in &node.parents {
+            self.collect_shown(p, Some(node.repo), out);
+        }
+        out.push((id, child_repo != Some(node.repo)));
+    }
 }
 
 /// Collapses `.` and `..` without touching the file system (Portage

@@ -61,6 +61,7 @@ pub const INCREMENTALS: &[&str] = &[
 pub const MAKE_GLOBALS: &[(&str, &str)] = &[
     ("ACCEPT_PROPERTIES", "*"),
     ("ACCEPT_RESTRICT", "*"),
+    ("ACCEPT_LICENSE", license::GLOBAL_ACCEPT_LICENSE),
     ("CFLAGS", ""),
     ("CXXFLAGS", ""),
     ("LDFLAGS", ""),
@@ -73,6 +74,16 @@ pub const MAKE_GLOBALS: &[(&str, &str)] = &[
     (
         "USE_ORDER",
         "env:pkg:conf:defaults:pkginternal:features:repo:env.d",
+    ),
+    (
+        "FEATURES",
+        "assume-digests binpkg-docompress binpkg-dostrip binpkg-logs \
+         binpkg-multi-instance buildpkg-live compress-index config-protect-if-modified \
+         distlocks ebuild-locks fixlafiles ipc-sandbox merge-sync merge-wait \
+         multilib-strict network-sandbox news parallel-fetch pkgdir-index-trusted \
+         pid-sandbox preserve-libs protect-owned qa-unresolved-soname-deps sandbox \
+         strict unknown-features-warn unmerge-logs unmerge-orphans userfetch userpriv \
+         usersandbox usersync",
     ),
 ];
 
@@ -296,17 +307,26 @@ impl Profile {
                 .split_whitespace(),
         );
         self.accept_keywords = acc;
-        let al = license::accept_license_value(
-            self.vars.get("ACCEPT_LICENSE").map(|v| v.value.as_str()),
-        );
-        self.vars.insert(
-            "ACCEPT_LICENSE".to_owned(),
-            Var {
-                value: al.join(" "),
-                loc: self.vars.get("ACCEPT_LICENSE").and_then(|v| v.loc.clone()),
-            },
-        );
-        self.accept_license = al;
+        for (name, global) in [
+            ("ACCEPT_LICENSE", license::GLOBAL_ACCEPT_LICENSE),
+            ("ACCEPT_PROPERTIES", "*"),
+            ("ACCEPT_RESTRICT", "*"),
+        ] {
+            let old = self.vars.get(name);
+            let value =
+                license::lazily_incremental(global, old.map(|v| v.value.as_str()));
+            let loc = old.and_then(|v| v.loc.clone());
+            if name == "ACCEPT_LICENSE" {
+                self.accept_license = value.clone();
+            }
+            self.vars.insert(
+                name.to_owned(),
+                Var {
+                    value: value.join(" "),
+                    loc,
+                },
+            );
+        }
         cfgs
     }
 
