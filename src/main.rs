@@ -49,7 +49,9 @@ fn main() -> ExitCode {
         Command::Profiles(args) => load::repositories(cli.repos_conf.as_deref(), &cli.repos)
             .and_then(|repos| commands::profiles::run(&repos, args)),
         Command::Show(args) => load::tree(&cli).and_then(|mut t| commands::show::run(&mut t, args)),
-        Command::Query(args) => load::tree(&cli).and_then(|mut t| commands::query::run(&mut t, args)),
+        Command::Query(args) => {
+            load::tree(&cli).and_then(|mut t| commands::query::run(&mut t, args))
+        }
         Command::Why(args) => load::tree(&cli).and_then(|mut t| commands::why::run(&mut t, args)),
     };
     match result {

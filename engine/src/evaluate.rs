@@ -510,10 +510,9 @@ impl<'a> Evaluator<'a> {
         if pkg.license.is_empty() {
             return Vec::new();
         }
-        let acceptable = self.accept_license.acceptable(&pkg.license_names);
         let reduced = pkg.license.reduce(|f| state.enabled.contains(&f));
         let mut out = Vec::new();
-        masked_licenses(&reduced, &acceptable, &mut out);
+        masked_licenses(&reduced, &self.accept_license, &mut out);
         out
     }
 
@@ -538,10 +537,10 @@ impl<'a> Evaluator<'a> {
     }
 }
 
-fn masked_licenses(r: &Reduced<'_, Sym>, acceptable: &[Sym], out: &mut Vec<Sym>) {
+fn masked_licenses(r: &Reduced<'_, Sym>, acceptable: &AcceptLicense, out: &mut Vec<Sym>) {
     match r {
         Reduced::Leaf(l) => {
-            if !acceptable.contains(l) {
+            if !acceptable.accepts(**l) {
                 out.push(**l);
             }
         }

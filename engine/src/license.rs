@@ -115,71 +115,57 @@ pub fn prune_incremental<'a>(split: &[&'a str]) -> Vec<&'a str> {
     split.to_vec()
 }
 
-/// ACCEPT_LICENSE tokens with `@GROUP`s expanded, ready to be applied to
-/// each package's licenses.
+/// ACCEPT_LICENSE tokens with `@GROUP`s expanded, compiled so that one
+/// license is decided with a lookup: the last explicit token naming it wins
+/// unless a later `*` or `-*` overrides it.
 #[derive(Clone, Debug, Default)]
 pub struct AcceptLicense {
-    tokens: Vec<Token>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Token {
-    All,
-    ClearAll,
-    Add(Sym),
-    Remove(Sym),
+    /// license -> (token index, accepted)
+    explicit: HashMap<Sym, (usize, bool)>,
+    /// the last `*` (true) or `-*` (false) and its token index
+    wildcard: Option<(usize, bool)>,
 }
 
 impl AcceptLicense {
     pub fn new(value: &[String], groups: &LicenseGroups, warnings: &mut Vec<Warning>) -> Self {
-        let mut tokens = Vec::new();
+        let mut acc = AcceptLicense::default();
+        let mut i = 0;
         for t in value {
             let (neg, name) = match t.strip_prefix('-') {
                 Some(rest) => (true, rest),
                 None => (false, t.as_str()),
             };
             if name == "*" {
-                tokens.push(if neg { Token::ClearAll } else { Token::All });
+                acc.wildcard = Some((i, !neg));
+                i += 1;
             } else if let Some(g) = name.strip_prefix('@') {
                 for lic in groups.expand(Sym::new(g), warnings) {
-                    tokens.push(if neg {
-                        Token::Remove(lic)
-                    } else {
-                        Token::Add(lic)
-                    });
+                    acc.explicit.insert(lic, (i, !neg));
+                    i += 1;
                 }
             } else {
-                let s = Sym::new(name);
-                tokens.push(if neg { Token::Remove(s) } else { Token::Add(s) });
+                acc.explicit.insert(Sym::new(name), (i, !neg));
+                i += 1;
             }
         }
-        AcceptLicense { tokens }
+        acc
     }
 
-    /// The licenses among `named` (every license a package's LICENSE
-    /// mentions, conditionals ignored) that are acceptable.
-    pub fn acceptable(&self, named: &[Sym]) -> Vec<Sym> {
-        let mut acc: Vec<Sym> = Vec::new();
-        for t in &self.tokens {
-            match *t {
-                Token::All => {
-                    for &n in named {
-                        if !acc.contains(&n) {
-                            acc.push(n);
-                        }
-                    }
+    /// Whether `license`, named by a package's LICENSE, is acceptable
+    /// (Portage: `*` stands for every license the package names).
+    pub fn accepts(&self, license: Sym) -> bool {
+        match (self.explicit.get(&license), self.wildcard) {
+            (Some(&(i, on)), Some((w, won))) => {
+                if i > w {
+                    on
+                } else {
+                    won
                 }
-                Token::ClearAll => acc.clear(),
-                Token::Add(s) => {
-                    if !acc.contains(&s) {
-                        acc.push(s)
-                    }
-                }
-                Token::Remove(s) => acc.retain(|&x| x != s),
             }
+            (Some(&(_, on)), None) => on,
+            (None, Some((_, won))) => won,
+            (None, None) => false,
         }
-        acc.retain(|x| named.contains(x));
-        acc
     }
 }
 
@@ -222,9 +208,13 @@ mod tests {
         assert_eq!(got, ["GPL-2", "MIT", "CC0"]);
         assert_eq!(w.len(), 1, "{w:?}");
         let acc = AcceptLicense::new(&accept_license_value(Some("-* @FREE")), &g, &mut w);
-        let named = [Sym::new("MIT"), Sym::new("EULA-x")];
-        assert_eq!(acc.acceptable(&named), [Sym::new("MIT")]);
+        assert!(acc.accepts(Sym::new("MIT")));
+        assert!(!acc.accepts(Sym::new("EULA-x")));
         let all = AcceptLicense::new(&["*".into(), "-MIT".into()], &g, &mut w);
-        assert_eq!(all.acceptable(&named), [Sym::new("EULA-x")]);
+        assert!(!all.accepts(Sym::new("MIT")));
+        assert!(all.accepts(Sym::new("EULA-x")));
+        let late = AcceptLicense::new(&["MIT".into(), "-*".into(), "CC0".into()], &g, &mut w);
+        assert!(!late.accepts(Sym::new("MIT")));
+        assert!(late.accepts(Sym::new("CC0")));
     }
 }

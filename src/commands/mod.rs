@@ -6,5 +6,5 @@ pub mod profiles;
 pub mod query;
 pub mod select;
 pub mod show;
-pub mod why;
 pub mod vercmp;
+pub mod why;

@@ -30,8 +30,8 @@ pub struct Args {
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let mut wanted: Vec<String> = args.cpvs.clone();
     if let Some(file) = &args.cpvs_from {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             if !line.is_empty() {
@@ -47,9 +47,16 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let tree = &*tree;
     // Resolve the selection once: (as asked, the versions it names).
     let selection: Vec<(String, Vec<&Package>)> = if wanted.is_empty() {
-        tree.packages.packages.iter().map(|p| (p.cpv(), vec![p])).collect()
+        tree.packages
+            .packages
+            .iter()
+            .map(|p| (p.cpv(), vec![p]))
+            .collect()
     } else {
-        wanted.iter().map(|w| (w.clone(), tree.packages.find_cpv(w))).collect()
+        wanted
+            .iter()
+            .map(|w| (w.clone(), tree.packages.find_cpv(w)))
+            .collect()
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     use std::io::Write;
@@ -60,7 +67,11 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
                 let repo = asked.split_once("::").map(|(_, r)| r);
                 let cpv = asked.split_once("::").map(|(c, _)| c).unwrap_or(asked);
                 if args.json {
-                    writeln!(out, "{}", json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"}))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
+                    )?;
                 } else {
                     writeln!(out, "{}  {cpv}  not found", p.name)?;
                 }
@@ -101,11 +112,20 @@ pub fn to_json(profile: &str, pkg: &Package, s: &PackageState) -> Value {
 
 fn text_line(profile: &str, pkg: &Package, s: &PackageState) -> String {
     let vis = if s.visible {
-        if s.stable { "visible (stable)" } else { "visible" }.to_owned()
+        if s.stable {
+            "visible (stable)"
+        } else {
+            "visible"
+        }
+        .to_owned()
     } else {
         format!(
             "masked by {}",
-            s.masked_by.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>().join(", ")
+            s.masked_by
+                .iter()
+                .map(|m| m.kind.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     };
     let mut flags: Vec<String> = Vec::new();

@@ -72,9 +72,9 @@ fn if_stable(global: &FlagStream, stable: &FlagStream) -> Vec<&'static str> {
     flags.extend(stable.enabled());
     let both = [global, stable];
     sorted(
-        flags
-            .into_iter()
-            .filter(|&f| portolan_engine::profile::flags::decide_all(&both, f).is_some_and(|d| d.on)),
+        flags.into_iter().filter(|&f| {
+            portolan_engine::profile::flags::decide_all(&both, f).is_some_and(|d| d.on)
+        }),
     )
 }
 
@@ -83,7 +83,12 @@ fn if_stable(global: &FlagStream, stable: &FlagStream) -> Vec<&'static str> {
 pub fn to_json(tree: &Tree, p: &Profile) -> Value {
     let nodes = &tree.nodes;
     let mut vars: BTreeMap<String, Value> = BTreeMap::new();
-    let is_expand = |k: &str| p.use_expand.iter().chain(&p.use_expand_unprefixed).any(|v| v == k);
+    let is_expand = |k: &str| {
+        p.use_expand
+            .iter()
+            .chain(&p.use_expand_unprefixed)
+            .any(|v| v == k)
+    };
     let tokenised = |k: &str| INCREMENTALS.contains(&k) || is_expand(k);
     for (k, v) in &p.vars {
         // make.globals-only values are shown for the variables Portage
@@ -103,7 +108,12 @@ pub fn to_json(tree: &Tree, p: &Profile) -> Value {
     }
     let global_use = sorted(p.global_use());
     vars.insert("USE".to_owned(), json!(global_use.join(" ")));
-    for k in ALWAYS.iter().map(|s| s.to_string()).chain(p.use_expand.iter().cloned()).chain(p.use_expand_unprefixed.iter().cloned()) {
+    for k in ALWAYS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(p.use_expand.iter().cloned())
+        .chain(p.use_expand_unprefixed.iter().cloned())
+    {
         vars.entry(k).or_insert(Value::Null);
     }
     let mut package_mask: Vec<String> = tree
@@ -120,7 +130,9 @@ pub fn to_json(tree: &Tree, p: &Profile) -> Value {
         .chain(p.package_unmask.iter().map(|(a, _)| a.to_string()))
         .collect();
     package_unmask.sort();
-    let table_json = |get: fn(&portolan_engine::profile::node::ProfileNode) -> &portolan_engine::profile::node::AtomTable| {
+    let table_json = |get: fn(
+        &portolan_engine::profile::node::ProfileNode,
+    ) -> &portolan_engine::profile::node::AtomTable| {
         let mut out = Vec::new();
         for &id in &p.stack {
             for e in &get(nodes.get(id)).entries {
@@ -134,7 +146,11 @@ pub fn to_json(tree: &Tree, p: &Profile) -> Value {
     system.sort();
     let mut profile_set: Vec<String> = p.profile_set.iter().map(|(a, _)| a.to_string()).collect();
     profile_set.sort();
-    let mut provided: Vec<String> = p.provided.iter().map(|((cp, v), _)| format!("{cp}-{v}")).collect();
+    let mut provided: Vec<String> = p
+        .provided
+        .iter()
+        .map(|((cp, v), _)| format!("{cp}-{v}"))
+        .collect();
     provided.sort();
     let deprecated = nodes.deprecated_for(p.leaf).map(|id| {
         let n = nodes.get(id);
@@ -179,18 +195,37 @@ fn print_text(v: &Value) {
     println!("{}", v["profile"].as_str().unwrap_or(""));
     let list = |k: &str| -> String {
         v[k].as_array()
-            .map(|a| a.iter().map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string())).collect::<Vec<_>>().join(" "))
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        x.as_str()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| x.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .unwrap_or_default()
     };
     println!("  arch:       {}", v["arch"].as_str().unwrap_or("-"));
-    println!("  stack:      {}", list("stack").replace(' ', "\n              "));
+    println!(
+        "  stack:      {}",
+        list("stack").replace(' ', "\n              ")
+    );
     if let Some(d) = v["deprecated"].as_object() {
         println!("  deprecated: {} (use {})", d["node"], d["replacement"]);
     }
     for k in ["ACCEPT_KEYWORDS", "ACCEPT_LICENSE"] {
         println!("  {k}: {}", v["vars"][k].as_str().unwrap_or("-"));
     }
-    for (k, label) in [("use", "USE"), ("use_force", "use.force"), ("use_mask", "use.mask"), ("system", "@system"), ("profile_set", "@profile"), ("provided", "provided")] {
+    for (k, label) in [
+        ("use", "USE"),
+        ("use_force", "use.force"),
+        ("use_mask", "use.mask"),
+        ("system", "@system"),
+        ("profile_set", "@profile"),
+        ("provided", "provided"),
+    ] {
         let n = v[k].as_array().map(|a| a.len()).unwrap_or(0);
         println!("  {label} ({n}): {}", list(k));
     }

@@ -29,7 +29,10 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         many => bail!(
             "{} is in several repositories ({}); add ::REPO",
             args.cpv,
-            many.iter().map(|p| p.repo_name.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|p| p.repo_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     };
     let ev = Evaluator::new(tree, &profile);
@@ -38,13 +41,24 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     match &args.flag {
         None => {
             if state.visible {
-                println!("{who}: visible{}", if state.stable { ", stable keyword in use" } else { "" });
+                println!(
+                    "{who}: visible{}",
+                    if state.stable {
+                        ", stable keyword in use"
+                    } else {
+                        ""
+                    }
+                );
             } else {
                 println!("{who}: not visible");
             }
             let mut n = 1;
             for m in &state.masked_by {
-                let at = m.loc.as_ref().map(|l| format!(" ({l})")).unwrap_or_default();
+                let at = m
+                    .loc
+                    .as_ref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default();
                 println!("  {n}. {}: {}{at}", m.kind.as_str(), m.detail);
                 n += 1;
             }
@@ -56,7 +70,11 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
                 .and_then(|v| v.loc.as_ref())
                 .map(|l| format!(" (set at {l})"))
                 .unwrap_or_default();
-            println!("  {n}. KEYWORDS \"{}\" against accepted \"{}\"{akw_at}", kw.join(" "), acc.join(" "));
+            println!(
+                "  {n}. KEYWORDS \"{}\" against accepted \"{}\"{akw_at}",
+                kw.join(" "),
+                acc.join(" ")
+            );
         }
         Some(flag) => {
             let f = Sym::new(flag);
@@ -65,24 +83,51 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
                 println!("{who}: '{flag}' is not in IUSE (nor implicit in the profile), so it is never set");
                 return Ok(ExitCode::SUCCESS);
             }
-            println!("{who}: '{flag}' is {}", if t.enabled { "enabled" } else { "disabled" });
-            let src = pkg.entry().loc_of("IUSE").map(|l| format!(" ({l})")).unwrap_or_default();
+            println!(
+                "{who}: '{flag}' is {}",
+                if t.enabled { "enabled" } else { "disabled" }
+            );
+            let src = pkg
+                .entry()
+                .loc_of("IUSE")
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default();
             match t.iuse_default {
                 Some(true) => println!("  1. IUSE default +{flag}{src}"),
                 Some(false) => println!("  1. IUSE default -{flag}{src}"),
                 None => println!("  1. no IUSE default"),
             }
-            println!("  2. USE: {}", describe(&t.use_, "set", "unset", "no profile USE or package.use entry names it"));
-            println!("  3. use.force: {}", describe(&t.force, "forced", "unforced", "not forced"));
+            println!(
+                "  2. USE: {}",
+                describe(
+                    &t.use_,
+                    "set",
+                    "unset",
+                    "no profile USE or package.use entry names it"
+                )
+            );
+            println!(
+                "  3. use.force: {}",
+                describe(&t.force, "forced", "unforced", "not forced")
+            );
             if t.is_arch {
                 println!("     it is ARCH, which Portage always enables unless masked");
             }
-            println!("  4. use.mask: {}", describe(&t.mask, "masked", "unmasked", "not masked"));
+            println!(
+                "  4. use.mask: {}",
+                describe(&t.mask, "masked", "unmasked", "not masked")
+            );
             let verdict = match (&t.mask, &t.force) {
                 (Some(m), _) if m.on => "masked, so disabled whatever else says",
                 (_, Some(fo)) if fo.on => "forced, so enabled",
                 _ if t.is_arch => "the arch flag, so enabled",
-                _ => if t.enabled { "enabled by the USE decision above" } else { "disabled by the USE decision above" },
+                _ => {
+                    if t.enabled {
+                        "enabled by the USE decision above"
+                    } else {
+                        "disabled by the USE decision above"
+                    }
+                }
             };
             println!("  => {verdict}");
         }

@@ -313,8 +313,7 @@ impl Profile {
             ("ACCEPT_RESTRICT", "*"),
         ] {
             let old = self.vars.get(name);
-            let value =
-                license::lazily_incremental(global, old.map(|v| v.value.as_str()));
+            let value = license::lazily_incremental(global, old.map(|v| v.value.as_str()));
             let loc = old.and_then(|v| v.loc.clone());
             if name == "ACCEPT_LICENSE" {
                 self.accept_license = value.clone();
