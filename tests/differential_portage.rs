@@ -21,6 +21,10 @@ fn repos_conf() -> PathBuf {
     root().join("../shared/corpus/real/repos.conf")
 }
 
+fn demo_conf() -> PathBuf {
+    root().join("corpus/demo/repos.conf")
+}
+
 fn golden(name: &str) -> Vec<Value> {
     let path = root().join("oracle/golden").join(name);
     let out = Command::new("gzip")
@@ -39,10 +43,10 @@ fn lines(bytes: &[u8]) -> Vec<Value> {
         .collect()
 }
 
-fn portolan(args: &[&str]) -> Vec<Value> {
+fn portolan(conf: &Path, args: &[&str]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_portolan"))
         .arg("--repos-conf")
-        .arg(repos_conf())
+        .arg(conf)
         .args(args)
         .output()
         .expect("run portolan");
@@ -74,13 +78,32 @@ fn report(what: &str, compared: usize, diffs: &[String]) {
 fn show_agrees_with_portage_on_every_profile() {
     let gold = golden("show.jsonl.gz");
     assert_eq!(gold.len(), 509);
-    let mine: HashMap<String, Value> = portolan(&["show", "--all-profiles", "--json"])
+    compare_show(&repos_conf(), &gold);
+}
+
+#[test]
+fn show_agrees_with_portage_on_the_demo_tree() {
+    let gold = golden("demo/show.jsonl.gz");
+    assert_eq!(gold.len(), 8);
+    compare_show(&demo_conf(), &gold);
+}
+
+#[test]
+fn query_agrees_with_portage_on_every_demo_version() {
+    let gold = golden("demo/query.jsonl.gz");
+    assert_eq!(gold.len(), 400);
+    let mine = portolan(&demo_conf(), &["query", "--all-profiles", "--json"]);
+    compare_query(&gold, &mine);
+}
+
+fn compare_show(conf: &Path, gold: &[Value]) {
+    let mine: HashMap<String, Value> = portolan(conf, &["show", "--all-profiles", "--json"])
         .into_iter()
         .map(|v| (v["profile"].as_str().unwrap().to_owned(), v))
         .collect();
     let mut diffs = Vec::new();
     let mut compared = 0;
-    for g in &gold {
+    for g in gold {
         let name = g["profile"].as_str().unwrap();
         let Some(m) = mine.get(name) else {
             diffs.push(format!("{name}: missing"));
@@ -124,13 +147,20 @@ fn query_agrees_with_portage_on_every_profile_and_sampled_version() {
     let gold = golden("query.jsonl.gz");
     assert_eq!(gold.len(), 312_017);
     let sample = root().join("oracle/sample-cpvs.txt");
-    let mine = portolan(&[
-        "query",
-        "--all-profiles",
-        "--cpvs-from",
-        sample.to_str().unwrap(),
-        "--json",
-    ]);
+    let mine = portolan(
+        &repos_conf(),
+        &[
+            "query",
+            "--all-profiles",
+            "--cpvs-from",
+            sample.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    compare_query(&gold, &mine);
+}
+
+fn compare_query(gold: &[Value], mine: &[Value]) {
     assert_eq!(mine.len(), gold.len());
     let key = |v: &Value| {
         (
@@ -141,7 +171,7 @@ fn query_agrees_with_portage_on_every_profile_and_sampled_version() {
     };
     let mine: HashMap<_, &Value> = mine.iter().map(|v| (key(v), v)).collect();
     let mut diffs = Vec::new();
-    for g in &gold {
+    for g in gold {
         match mine.get(&key(g)) {
             None => diffs.push(format!("missing {}", key(g).1)),
             Some(m) if *m != g => diffs.push(format!("Portage {g}\nportolan {m}")),

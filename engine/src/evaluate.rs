@@ -32,6 +32,9 @@ pub enum MaskKind {
     Keywords,
     License,
     Eapi,
+    /// Metadata that cannot be used (for an unsupported EAPI, Portage keeps
+    /// only the EAPI, so SLOT is missing).
+    Invalid,
 }
 
 impl MaskKind {
@@ -39,6 +42,7 @@ impl MaskKind {
     pub fn as_str(self) -> &'static str {
         match self {
             MaskKind::Eapi => "eapi",
+            MaskKind::Invalid => "invalid",
             MaskKind::PackageMask => "package.mask",
             MaskKind::Keywords => "keywords",
             MaskKind::License => "license",
@@ -282,12 +286,10 @@ impl<'a> Evaluator<'a> {
     /// Effective KEYWORDS (with package.keywords) and the accepted keywords
     /// for this version (ACCEPT_KEYWORDS with package.accept_keywords).
     fn keywords(&self, pkg: &Package) -> (Vec<Sym>, Vec<Sym>) {
-        let mut kw: Vec<Sym> = pkg
-            .keywords
-            .iter()
-            .copied()
-            .filter(|k| k.as_str() != "-*")
-            .collect();
+        // Portage trusts nothing but EAPI of an unsupported-EAPI entry, so
+        // its KEYWORDS count as empty.
+        let own: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
+        let mut kw: Vec<Sym> = own.iter().copied().filter(|k| k.as_str() != "-*").collect();
         let pk = self.matching(pkg, Table::Keywords);
         if !pk.is_empty() {
             let tokens: Vec<&str> = pk
@@ -494,6 +496,12 @@ impl<'a> Evaluator<'a> {
                 kind: MaskKind::Eapi,
                 detail: format!("EAPI '{raw}' is not supported"),
                 loc: pkg.entry().loc_of("EAPI"),
+            });
+            state.masked_by.push(MaskReason {
+                kind: MaskKind::Invalid,
+                detail: "metadata of an unsupported EAPI is not used (no SLOT, no KEYWORDS)"
+                    .to_owned(),
+                loc: Some(pkg.file()),
             });
         }
         state.visible = state.masked_by.is_empty();
