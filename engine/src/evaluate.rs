@@ -11,6 +11,8 @@
 //! package.use lines (interleaved by node); then forced flags and ARCH are
 //! added and masked flags removed.
 
+use std::cell::RefCell;
+
 use ahash::HashMap;
 
 use crate::atom::{order_by_specificity, Atom};
@@ -19,7 +21,7 @@ use crate::intern::Sym;
 use crate::keywords;
 use crate::license::AcceptLicense;
 use crate::package::Package;
-use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos};
+use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos, Verdict};
 use crate::profile::node::{AtomEntry, AtomTable, ProfileNode};
 use crate::profile::stack::{phase, Profile};
 use crate::source::{Loc, Warning};
@@ -149,7 +151,20 @@ pub struct Evaluator<'a> {
     accept_license: AcceptLicense,
     /// IUSE_IMPLICIT and the USE_EXPAND_IMPLICIT values (EAPI 5+).
     implicit: Vec<Sym>,
+    /// Profile-wide verdicts per flag: the same for every package, so
+    /// computed once (most packages have no package-level entries at all).
+    memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
     pub warnings: Vec<Warning>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct ProfileVerdicts {
+    use_: Option<Verdict>,
+    use_stable: Option<Verdict>,
+    force: Option<Verdict>,
+    stable_force: Option<Verdict>,
+    mask: Option<Verdict>,
+    stable_mask: Option<Verdict>,
 }
 
 struct MaskAtom<'a> {
@@ -227,6 +242,7 @@ impl<'a> Evaluator<'a> {
             unmasks,
             accept_license,
             implicit,
+            memo: RefCell::new(HashMap::default()),
             warnings,
         }
     }
@@ -290,6 +306,9 @@ impl<'a> Evaluator<'a> {
         // its KEYWORDS count as empty.
         let own: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let mut kw: Vec<Sym> = own.iter().copied().filter(|k| k.as_str() != "-*").collect();
+        if !self.entries.contains_key(&pkg.cp) {
+            return (kw, self.profile.accept_keywords.clone());
+        }
         let pk = self.matching(pkg, Table::Keywords);
         if !pk.is_empty() {
             let tokens: Vec<&str> = pk
@@ -340,12 +359,12 @@ impl<'a> Evaluator<'a> {
         let mut k = 0u32;
         for (node, e) in self.matching(pkg, t) {
             for tok in &e.tokens {
-                s.push(
-                    Pos::new(Layer::Profile, node, ph, k),
-                    tok.text.as_str(),
-                    &tok.loc,
-                    wild,
-                );
+                let pos = Pos::new(Layer::Profile, node, ph, k);
+                if wild && tok.is_wildcard() {
+                    s.push(pos, tok.text.as_str(), &tok.loc, true);
+                } else {
+                    s.push_flag(pos, tok.name, tok.on, tok.text, &tok.loc);
+                }
                 k += 1;
             }
         }
@@ -401,14 +420,86 @@ impl<'a> Evaluator<'a> {
         (use_, force, mask)
     }
 
-    fn iuse_effective(&self, pkg: &Package) -> Vec<Sym> {
-        let mut v: Vec<Sym> = pkg.iuse.iter().map(|(f, _)| *f).collect();
-        if pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
-            v.extend(self.implicit.iter().copied());
+    /// The profile-wide verdicts of `flag`, computed once per evaluator.
+    fn profile_verdicts(&self, flag: Sym) -> ProfileVerdicts {
+        if let Some(v) = self.memo.borrow().get(&flag) {
+            return *v;
         }
-        v.sort();
-        v.dedup();
+        let p = self.profile;
+        let v = ProfileVerdicts {
+            use_: p.use_defaults.verdict(flag),
+            use_stable: p.use_stable.verdict(flag),
+            force: p.use_force.verdict(flag),
+            stable_force: p.use_stable_force.verdict(flag),
+            mask: p.use_mask.verdict(flag),
+            stable_mask: p.use_stable_mask.verdict(flag),
+        };
+        self.memo.borrow_mut().insert(flag, v);
         v
+    }
+
+    /// The package's own package.use / package.use.force / package.use.mask
+    /// tokens (with their stable variants when `stable`); None when no node
+    /// of the stack names its package at all, the common case.
+    fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[FlagStream; 3]> {
+        if !self.entries.contains_key(&pkg.cp) {
+            return None;
+        }
+        let mut s: [FlagStream; 3] = Default::default();
+        self.push_tables(&mut s[0], pkg, Table::Use, phase::PACKAGE, true);
+        self.push_tables(&mut s[1], pkg, Table::UseForce, phase::PACKAGE, false);
+        self.push_tables(&mut s[2], pkg, Table::UseMask, phase::PACKAGE, false);
+        if stable {
+            self.push_tables(
+                &mut s[0],
+                pkg,
+                Table::UseStable,
+                phase::PACKAGE_STABLE,
+                true,
+            );
+            self.push_tables(
+                &mut s[1],
+                pkg,
+                Table::UseStableForce,
+                phase::PACKAGE_STABLE,
+                false,
+            );
+            self.push_tables(
+                &mut s[2],
+                pkg,
+                Table::UseStableMask,
+                phase::PACKAGE_STABLE,
+                false,
+            );
+        }
+        Some(s)
+    }
+
+    /// (enabled, forced, masked) of one flag.
+    fn flag(
+        &self,
+        flag: Sym,
+        iuse_default: Option<Verdict>,
+        stable: bool,
+        own: Option<&[FlagStream; 3]>,
+    ) -> (bool, bool, bool) {
+        let pv = self.profile_verdicts(flag);
+        let mut u = Verdict::latest(iuse_default, pv.use_);
+        let mut fo = pv.force;
+        let mut ma = pv.mask;
+        if stable {
+            u = Verdict::latest(u, pv.use_stable);
+            fo = Verdict::latest(fo, pv.stable_force);
+            ma = Verdict::latest(ma, pv.stable_mask);
+        }
+        if let Some(own) = own {
+            u = Verdict::latest(u, own[0].verdict(flag));
+            fo = Verdict::latest(fo, own[1].verdict(flag));
+            ma = Verdict::latest(ma, own[2].verdict(flag));
+        }
+        let (forced, masked) = (Verdict::is_on(fo), Verdict::is_on(ma));
+        let on = (Verdict::is_on(u) || forced || Some(flag) == self.profile.arch) && !masked;
+        (on, forced, masked)
     }
 
     /// Everything about `pkg` under this profile.
@@ -429,35 +520,39 @@ impl<'a> Evaluator<'a> {
         let kw_ok = keywords::accepted(&kw, &acc);
         state.stable = kw_ok && keywords::is_stable(&kw, &acc);
         let stable = state.stable;
-        let streams = self.flag_streams(pkg, stable);
         // Nothing of a version with an unsupported EAPI is trusted: no USE.
-        let iuse_eff = if pkg.eapi.is_ok() {
-            self.iuse_effective(pkg)
-        } else {
-            Vec::new()
-        };
-        for &f in &iuse_eff {
-            let (u, fo, ma) = self.decide(&streams, stable, f);
-            let forced = fo.is_some_and(|d| d.on);
-            let masked = ma.is_some_and(|d| d.on);
-            let on = (u.is_some_and(|d| d.on) || forced || Some(f) == self.profile.arch) && !masked;
-            let in_iuse = pkg.iuse.iter().any(|(g, _)| *g == f);
-            if on {
-                state.enabled.push(f);
-                if in_iuse {
+        if pkg.eapi.is_ok() {
+            let own = self.package_streams(pkg, stable);
+            // IUSE is sorted by name at load, so the lists come out sorted.
+            for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
+                let iuse_default = default.map(|on| Verdict {
+                    pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
+                    on,
+                });
+                let (on, forced, masked) = self.flag(f, iuse_default, stable, own.as_ref());
+                state.iuse_effective.push(f);
+                if on {
+                    state.enabled.push(f);
                     state.use_.push(f);
                 }
+                if forced {
+                    state.forced.push(f);
+                }
+                if masked {
+                    state.masked.push(f);
+                }
             }
-            if in_iuse && forced {
-                state.forced.push(f);
+            if pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
+                for &f in &self.implicit {
+                    if pkg.iuse.iter().any(|(g, _)| *g == f) {
+                        continue;
+                    }
+                    state.iuse_effective.push(f);
+                    if self.flag(f, None, stable, own.as_ref()).0 {
+                        state.enabled.push(f);
+                    }
+                }
             }
-            if in_iuse && masked {
-                state.masked.push(f);
-            }
-        }
-        for v in [&mut state.use_, &mut state.forced, &mut state.masked] {
-            v.sort_by_key(|s| s.as_str());
-            v.dedup();
         }
         if let Some(r) = self.mask_reason(pkg) {
             state.masked_by.push(r);
@@ -505,7 +600,6 @@ impl<'a> Evaluator<'a> {
             });
         }
         state.visible = state.masked_by.is_empty();
-        state.iuse_effective = iuse_eff;
         state.keywords = kw;
         state.accepted = acc;
         state
@@ -515,7 +609,12 @@ impl<'a> Evaluator<'a> {
     /// `_getMaskedLicenses`): for an any-of group none if one alternative is
     /// acceptable, else all of them.
     fn missing_licenses(&self, pkg: &Package, state: &PackageState) -> Vec<Sym> {
-        if pkg.license.is_empty() {
+        // Every license acceptable: whatever the groups, nothing is missing.
+        if pkg
+            .license_names
+            .iter()
+            .all(|&l| self.accept_license.accepts(l))
+        {
             return Vec::new();
         }
         let reduced = pkg.license.reduce(|f| state.enabled.contains(&f));

@@ -6,9 +6,44 @@
 //! the rest of the process (the inputs are bounded by the repositories read),
 //! which lets [`Sym::as_str`] hand out `&'static str` without lifetimes
 //! threading through every type.
+//!
+//! Reading a symbol's text takes no lock: the strings live in fixed-size
+//! chunks that are allocated once and never move, each slot written once
+//! (under the writers' lock) before its id is handed out. Evaluation of a
+//! whole matrix reads symbol texts millions of times from several threads.
 
 use std::fmt;
+use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{OnceLock, RwLock};
+
+const CHUNK_BITS: u32 = 14;
+const CHUNK: usize = 1 << CHUNK_BITS;
+/// 2^14 chunks of 2^14 slots: room for 2^28 symbols.
+const CHUNKS: usize = 1 << 14;
+
+type Chunk = [OnceLock<&'static str>; CHUNK];
+
+static STORE: [AtomicPtr<Chunk>; CHUNKS] = [const { AtomicPtr::new(std::ptr::null_mut()) }; CHUNKS];
+
+fn slot(id: u32) -> &'static OnceLock<&'static str> {
+    let chunk = STORE[(id >> CHUNK_BITS) as usize].load(Ordering::Acquire);
+    assert!(!chunk.is_null(), "symbol {id} read before it was interned");
+    // SAFETY: a chunk pointer, once published, points to a leaked (never
+    // freed, never moved) chunk.
+    unsafe { &(*chunk)[(id as usize) & (CHUNK - 1)] }
+}
+
+/// Stores `s` at `id`. Called with the writers' lock held, before `id` is
+/// returned to anyone.
+fn publish(id: u32, s: &'static str) {
+    let idx = (id >> CHUNK_BITS) as usize;
+    assert!(idx < CHUNKS, "more than 2^28 interned strings");
+    if STORE[idx].load(Ordering::Acquire).is_null() {
+        let chunk: Box<Chunk> = Box::new([const { OnceLock::new() }; CHUNK]);
+        STORE[idx].store(Box::into_raw(chunk), Ordering::Release);
+    }
+    let _ = slot(id).set(s);
+}
 
 /// An interned string. Equality and hashing are on the id; ordering is by
 /// the id too (insertion order), so sort by [`Sym::as_str`] for output.
@@ -17,7 +52,7 @@ pub struct Sym(u32);
 
 struct Interner {
     map: ahash::HashMap<&'static str, u32>,
-    strs: Vec<&'static str>,
+    len: u32,
 }
 
 fn interner() -> &'static RwLock<Interner> {
@@ -25,7 +60,7 @@ fn interner() -> &'static RwLock<Interner> {
     INTERNER.get_or_init(|| {
         RwLock::new(Interner {
             map: ahash::HashMap::default(),
-            strs: Vec::new(),
+            len: 0,
         })
     })
 }
@@ -40,9 +75,10 @@ impl Sym {
         if let Some(&id) = w.map.get(s) {
             return Sym(id);
         }
-        let id = u32::try_from(w.strs.len()).expect("more than 2^32 interned strings");
+        let id = w.len;
         let leaked: &'static str = Box::leak(s.to_owned().into_boxed_str());
-        w.strs.push(leaked);
+        publish(id, leaked);
+        w.len += 1;
         w.map.insert(leaked, id);
         Sym(id)
     }
@@ -53,7 +89,7 @@ impl Sym {
     }
 
     pub fn as_str(self) -> &'static str {
-        interner().read().unwrap().strs[self.0 as usize]
+        slot(self.0).get().copied().unwrap_or("")
     }
 
     pub fn id(self) -> u32 {

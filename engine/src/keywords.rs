@@ -64,23 +64,33 @@ pub fn accepted(keywords: &[Sym], accept: &[Sym]) -> bool {
 }
 
 /// Whether the stable keyword is in use (spec §11.1): accepted as is, and not
-/// accepted once every stable keyword is replaced by its testing form.
+/// accepted once every keyword is turned into its testing form (Portage
+/// prefixes `~` to every keyword not already testing, even `-x`, and `*`
+/// becomes `~*`). Decided without building the testing copies.
 pub fn is_stable(keywords: &[Sym], accept: &[Sym]) -> bool {
     if !accepted(keywords, accept) {
         return false;
     }
-    let testing: Vec<Sym> = keywords
-        .iter()
-        .map(|&k| {
-            // Portage prefixes every keyword not already testing, even `-x`.
-            if k.as_str().starts_with('~') {
-                k
-            } else {
-                Sym::new(&format!("~{k}"))
-            }
-        })
-        .collect();
-    !accepted(&testing, accept)
+    if keywords.is_empty() {
+        // Accepted only through `**`, which accepts the testing copy too.
+        return false;
+    }
+    let any_testing_accepted = accept.iter().any(|a| a.as_str().starts_with('~'));
+    for &k in keywords {
+        let bare = k.as_str().strip_prefix('~').unwrap_or(k.as_str());
+        // The testing copy is `~bare`.
+        if bare == "*" && any_testing_accepted {
+            return false;
+        }
+        if accept
+            .iter()
+            .any(|a| a.as_str().strip_prefix('~') == Some(bare))
+        {
+            return false;
+        }
+    }
+    // Every copy is testing: `**` or `~*` would still accept it.
+    !accept.iter().any(|a| matches!(a.as_str(), "**" | "~*"))
 }
 
 /// The keywords a package.accept_keywords line without keywords stands for:

@@ -33,6 +33,8 @@ pub struct Package {
     pub cp: Sym,
     /// `PN-PV[-rN]` as the file is named.
     pub pf: String,
+    /// `CATEGORY/PF`, kept because every report prints it.
+    cpv: String,
     pub version: Version,
     pub slot: Sym,
     pub subslot: Sym,
@@ -61,12 +63,8 @@ pub struct Deps {
 
 impl Package {
     /// `CATEGORY/PF`.
-    pub fn cpv(&self) -> String {
-        format!(
-            "{}/{}",
-            self.cp.as_str().split('/').next().unwrap_or(""),
-            self.pf
-        )
+    pub fn cpv(&self) -> &str {
+        &self.cpv
     }
 
     pub fn pkg_ref(&self) -> PkgRef<'_> {
@@ -251,10 +249,23 @@ fn typed(
         }
     };
     let keywords = entry.keywords().map(Sym::new).collect();
-    let iuse = entry
-        .iuse()
-        .map(|f| (Sym::new(f.name), f.default))
-        .collect();
+    // Sorted by name, each flag once, so that per-flag results come out in
+    // output order. A flag listed twice (`+debug ... debug`, as eclasses
+    // produce) is on by default if any listing says `+`: Portage's
+    // pkginternal layer is every `+` token.
+    let mut iuse: Vec<(Sym, Option<bool>)> = Vec::new();
+    for f in entry.iuse() {
+        let s = Sym::new(f.name);
+        match iuse.iter_mut().find(|(g, _)| *g == s) {
+            Some(e) => {
+                if f.default == Some(true) || e.1.is_none() {
+                    e.1 = f.default.or(e.1);
+                }
+            }
+            None => iuse.push((s, f.default)),
+        }
+    }
+    iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     let license = match &eapi {
         Ok(e) => DepSpec::parse(
             entry.license(),
@@ -276,11 +287,13 @@ fn typed(
     let mut license_names: Vec<Sym> = license.leaves().to_vec();
     license_names.sort();
     license_names.dedup();
+    let cpv = format!("{}/{pf}", cp.as_str().split('/').next().unwrap_or(""));
     Package {
         id,
         repo,
         repo_name,
         cp,
+        cpv,
         pf,
         version,
         slot,

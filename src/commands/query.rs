@@ -4,12 +4,16 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::fmt::Write as _;
+use std::io::Write as _;
+
 use anyhow::{Context, Result};
 use portolan_engine::evaluate::{Evaluator, PackageState};
-use portolan_engine::intern::Sym;
 use portolan_engine::package::Package;
+use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::Tree;
-use serde_json::{json, Value};
+use rayon::prelude::*;
+use serde_json::json;
 
 use super::select::{profile_names, ProfileArgs};
 
@@ -50,7 +54,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         tree.packages
             .packages
             .iter()
-            .map(|p| (p.cpv(), vec![p]))
+            .map(|p| (p.cpv().to_owned(), vec![p]))
             .collect()
     } else {
         wanted
@@ -59,55 +63,117 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             .collect()
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    use std::io::Write;
-    for p in &profiles {
-        let ev = Evaluator::new(tree, p);
-        for (asked, pkgs) in &selection {
-            if pkgs.is_empty() {
-                let repo = asked.split_once("::").map(|(_, r)| r);
-                let cpv = asked.split_once("::").map(|(c, _)| c).unwrap_or(asked);
-                if args.json {
-                    writeln!(
-                        out,
-                        "{}",
-                        json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
-                    )?;
-                } else {
-                    writeln!(out, "{}  {cpv}  not found", p.name)?;
-                }
-                continue;
-            }
-            for pkg in pkgs {
-                let state = ev.evaluate(pkg);
-                if args.json {
-                    writeln!(out, "{}", to_json(&p.name, pkg, &state))?;
-                } else {
-                    writeln!(out, "{}", text_line(&p.name, pkg, &state))?;
-                }
-            }
+    // Profiles are evaluated in parallel, a batch at a time so that output
+    // stays in order and memory bounded.
+    for batch in profiles.chunks(32) {
+        let texts: Vec<String> = batch
+            .par_iter()
+            .map(|p| render_profile(tree, p, &selection, args.json))
+            .collect();
+        for t in texts {
+            out.write_all(t.as_bytes())?;
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn names(v: &[Sym]) -> Vec<&'static str> {
-    v.iter().map(|s| s.as_str()).collect()
+fn render_profile(
+    tree: &Tree,
+    p: &Profile,
+    selection: &[(String, Vec<&Package>)],
+    json: bool,
+) -> String {
+    let ev = Evaluator::new(tree, p);
+    let mut buf = String::with_capacity(selection.len() * 200);
+    for (asked, pkgs) in selection {
+        if pkgs.is_empty() {
+            let (cpv, repo) = match asked.split_once("::") {
+                Some((c, r)) => (c, Some(r)),
+                None => (asked.as_str(), None),
+            };
+            if json {
+                buf.push_str(
+                    &json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
+                        .to_string(),
+                );
+            } else {
+                let _ = write!(buf, "{}  {cpv}  not found", p.name);
+            }
+            buf.push('\n');
+            continue;
+        }
+        for pkg in pkgs {
+            let state = ev.evaluate(pkg);
+            if json {
+                write_json_line(&mut buf, &p.name, pkg, &state);
+            } else {
+                buf.push_str(&text_line(&p.name, pkg, &state));
+                buf.push('\n');
+            }
+        }
+    }
+    buf
 }
 
-/// The `query --json` line (the oracle's format).
-pub fn to_json(profile: &str, pkg: &Package, s: &PackageState) -> Value {
-    json!({
-        "profile": profile,
-        "cpv": pkg.cpv(),
-        "repo": pkg.repo_name.as_str(),
-        "visible": s.visible,
-        "masked_by": s.masked_by.iter().map(|m| m.kind.as_str()).collect::<Vec<_>>(),
-        "stable": s.stable,
-        "use": names(&s.use_),
-        "forced": names(&s.forced),
-        "masked": names(&s.masked),
-    })
+/// The `query --json` line, written directly: this runs once per (profile,
+/// version), a million times over the real corpus.
+fn write_json_line(buf: &mut String, profile: &str, pkg: &Package, s: &PackageState) {
+    buf.push_str("{\"profile\":");
+    json_str(buf, profile);
+    buf.push_str(",\"cpv\":");
+    json_str(buf, pkg.cpv());
+    buf.push_str(",\"repo\":");
+    json_str(buf, pkg.repo_name.as_str());
+    buf.push_str(if s.visible {
+        ",\"visible\":true"
+    } else {
+        ",\"visible\":false"
+    });
+    buf.push_str(",\"masked_by\":");
+    json_list(buf, s.masked_by.iter().map(|m| m.kind.as_str()));
+    buf.push_str(if s.stable {
+        ",\"stable\":true"
+    } else {
+        ",\"stable\":false"
+    });
+    for (key, flags) in [
+        ("use", &s.use_),
+        ("forced", &s.forced),
+        ("masked", &s.masked),
+    ] {
+        buf.push_str(",\"");
+        buf.push_str(key);
+        buf.push_str("\":");
+        json_list(buf, flags.iter().map(|f| f.as_str()));
+    }
+    buf.push_str("}\n");
+}
+
+fn json_list<'a>(buf: &mut String, items: impl Iterator<Item = &'a str>) {
+    buf.push('[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        json_str(buf, item);
+    }
+    buf.push(']');
+}
+
+fn json_str(buf: &mut String, s: &str) {
+    buf.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => buf.push_str("\\\""),
+            '\\' => buf.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(buf, "\\u{:04x}", c as u32);
+            }
+            c => buf.push(c),
+        }
+    }
+    buf.push('"');
 }
 
 fn text_line(profile: &str, pkg: &Package, s: &PackageState) -> String {

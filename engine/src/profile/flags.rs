@@ -53,6 +53,28 @@ pub struct Decision {
     pub token: Sym,
 }
 
+/// A decision without its provenance.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    pub pos: Pos,
+    pub on: bool,
+}
+
+impl Verdict {
+    /// The later of two optional verdicts.
+    pub fn latest(a: Option<Verdict>, b: Option<Verdict>) -> Option<Verdict> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(if b.pos > a.pos { b } else { a }),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+
+    pub fn is_on(v: Option<Verdict>) -> bool {
+        v.is_some_and(|v| v.on)
+    }
+}
+
 fn latest(a: Option<Decision>, b: Option<Decision>) -> Option<Decision> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if b.pos > a.pos { b } else { a }),
@@ -121,13 +143,18 @@ impl FlagStream {
             );
             return;
         }
+        self.push_flag(pos, Sym::new(name), on, tok, origin);
+    }
+
+    /// Adds a token already split into its flag and sign (no wildcard).
+    pub fn push_flag(&mut self, pos: Pos, flag: Sym, on: bool, token: Sym, origin: &Loc) {
         let d = Decision {
             pos,
             on,
             origin: origin.clone(),
-            token: tok,
+            token,
         };
-        match self.last.entry(Sym::new(name)) {
+        match self.last.entry(flag) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 if e.get().pos <= pos {
                     e.insert(d);
@@ -139,7 +166,35 @@ impl FlagStream {
         }
     }
 
-    /// The latest token deciding `flag`, if any.
+    /// Where and how `flag` is decided, without the provenance: the hot path
+    /// of evaluation, which needs only the latest position and the value.
+    pub fn verdict(&self, flag: Sym) -> Option<Verdict> {
+        let mut best = self.last.get(&flag).map(|d| Verdict {
+            pos: d.pos,
+            on: d.on,
+        });
+        if !self.wild.is_empty() {
+            let name = flag.as_str();
+            for w in self.wild.iter().rev() {
+                if best.is_some_and(|b| b.pos > w.pos) {
+                    break;
+                }
+                if w.covers(name) {
+                    best = Verdict::latest(
+                        best,
+                        Some(Verdict {
+                            pos: w.pos,
+                            on: w.on,
+                        }),
+                    );
+                    break;
+                }
+            }
+        }
+        best
+    }
+
+    /// The latest token deciding `flag`, if any, with its provenance.
     pub fn decide(&self, flag: Sym) -> Option<Decision> {
         let mut best = self.last.get(&flag).cloned();
         if !self.wild.is_empty() {
@@ -185,6 +240,11 @@ impl FlagStream {
 
     pub fn is_empty(&self) -> bool {
         self.last.is_empty() && self.wild.is_empty()
+    }
+
+    /// Whether some wildcard (`-*`, `-prefix_*`, `prefix_*`) is present.
+    pub fn has_wildcards(&self) -> bool {
+        !self.wild.is_empty()
     }
 }
 

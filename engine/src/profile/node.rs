@@ -60,7 +60,32 @@ pub enum PackagesItem {
 #[derive(Clone, Debug)]
 pub struct Token {
     pub loc: Loc,
+    /// As written (`-foo`, `~amd64`, `**`).
     pub text: Sym,
+    /// Without a leading `-`, and whether it was absent: flag tokens are
+    /// split once here rather than per package evaluated.
+    pub name: Sym,
+    pub on: bool,
+}
+
+impl Token {
+    fn new(loc: Loc, text: Sym) -> Token {
+        let (on, name) = match text.as_str().strip_prefix('-') {
+            Some(rest) => (false, Sym::new(rest)),
+            None => (true, text),
+        };
+        Token {
+            loc,
+            text,
+            name,
+            on,
+        }
+    }
+
+    /// `-*`, `prefix_*`, `-prefix_*`: decided by prefix, not by name.
+    pub fn is_wildcard(&self) -> bool {
+        self.name.as_str().ends_with('*')
+    }
 }
 
 /// All lines of one package.use-style file for one atom, merged in file order.
@@ -525,10 +550,7 @@ impl Reader<'_> {
                     self.flag(&e.loc, kind.file_name(), t)
                 };
                 if let Some(text) = ok {
-                    tokens.push(Token {
-                        loc: e.loc.clone(),
-                        text,
-                    });
+                    tokens.push(Token::new(e.loc.clone(), text));
                 }
             }
             table.push(atom, tokens);
