@@ -86,11 +86,15 @@ pub fn check_solution(
             errs.push(format!("bad key {}", ch.key));
             continue;
         };
-        let found = universe.candidates(Sym::new(cp)).iter().find(|c| {
-            c.cpv() == ch.cpv && c.repo.as_str() == ch.repo && c.slot.as_str() == slot
-        });
+        let found = universe
+            .candidates(Sym::new(cp))
+            .iter()
+            .find(|c| c.cpv() == ch.cpv && c.repo.as_str() == ch.repo && c.slot.as_str() == slot);
         let Some(c) = found else {
-            errs.push(format!("{}::{} (slot {slot}) is not in the universe", ch.cpv, ch.repo));
+            errs.push(format!(
+                "{}::{} (slot {slot}) is not in the universe",
+                ch.cpv, ch.repo
+            ));
             continue;
         };
         if verdict.solution.get(&ch.key) != Some(&c.pf()) {
@@ -123,7 +127,13 @@ pub fn check_solution(
         let mut shown: Vec<&str> = use_.iter().map(|f| f.as_str()).collect();
         shown.sort_unstable();
         shown.dedup();
-        if shown != ch.use_enabled.iter().map(String::as_str).collect::<Vec<_>>() {
+        if shown
+            != ch
+                .use_enabled
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        {
             errs.push(format!(
                 "{}: reported USE {:?} differs from effective USE plus changes {:?}",
                 ch.cpv, ch.use_enabled, shown

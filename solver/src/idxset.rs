@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(c.first_below(10), Some(0));
         assert_eq!(c.count_below(71), 68);
         assert_eq!(set(&[0, 1, 2]).complement().first_below(3), None);
-                assert_eq!(c.members_below(5).collect::<Vec<_>>(), vec![0, 1, 2, 4]);
+        assert_eq!(c.members_below(5).collect::<Vec<_>>(), vec![0, 1, 2, 4]);
     }
 
     /// Random sets obey the set laws pubgrub relies on.
@@ -256,7 +256,9 @@ mod tests {
         };
         for _ in 0..500 {
             let mk = |r: u64, neg: bool| {
-                let s = IdxSet::from_indices((0..200).filter(|i| (r >> (i % 61)) & 1 == 1 && i % 3 != 0));
+                let s = IdxSet::from_indices(
+                    (0..200).filter(|i| (r >> (i % 61)) & 1 == 1 && i % 3 != 0),
+                );
                 if neg {
                     s.complement()
                 } else {

@@ -123,6 +123,12 @@ struct Ctx<'a> {
     class: Option<DepClass>,
 }
 
+/// An atom, the states its USE deps require once evaluated against the
+/// depending version, and that version's candidate index when the atom
+/// names its own `cat/pkg` (blockers skip it). Together they decide the
+/// compiled constraint, whatever else the depending version is.
+type AtomKey = (Atom, Vec<Option<bool>>, Option<usize>);
+
 pub(crate) struct State<'u> {
     pub cps: HashMap<Sym, CpInfo>,
     pub slots: HashMap<(Sym, Sym), SlotPkg<'u>>,
@@ -141,7 +147,7 @@ pub(crate) struct State<'u> {
     relevant: Option<HashMap<Sym, Vec<Sym>>>,
     /// Compiled non-conditional-dependent atoms: `(atom, evaluated USE
     /// states, own candidate when the atom names the own cat/pkg)`.
-    atom_cache: HashMap<(Atom, Vec<Option<bool>>, Option<usize>), Vec<Dep>>,
+    atom_cache: HashMap<AtomKey, Vec<Dep>>,
     steps: usize,
 }
 
@@ -180,7 +186,9 @@ impl<'u> Provider<'u> {
         let st = self.st.borrow();
         let n = match pkg {
             Pkg::Root => 1,
-            Pkg::Slot { cp, slot } => st.slots.get(&(*cp, *slot)).map_or(0, |s| s.variants.len()) + 1,
+            Pkg::Slot { cp, slot } => {
+                st.slots.get(&(*cp, *slot)).map_or(0, |s| s.variants.len()) + 1
+            }
             Pkg::AnySlot(i) => st.anyslots.get(*i as usize).map_or(0, |a| a.alts.len()),
             Pkg::AnyOf(i) => st.anyofs.get(*i as usize).map_or(0, |a| a.alts.len()),
             Pkg::Unsat(_) => 0,
@@ -221,7 +229,10 @@ impl<'u> DependencyProvider for Provider<'u> {
         pkg: &Pkg,
         version: &u32,
     ) -> Result<Dependencies<Pkg, IdxSet, String>, SolveError> {
-        let deps = self.st.borrow_mut().dependencies(self.u, self.req, *pkg, *version);
+        let deps = self
+            .st
+            .borrow_mut()
+            .dependencies(self.u, self.req, *pkg, *version);
         Ok(Dependencies::Available(
             deps.into_iter().map(|d| (d.pkg, d.set)).collect(),
         ))
@@ -786,14 +797,21 @@ impl<'u> State<'u> {
         if matching.is_empty() {
             let mut have: Vec<&Candidate> = all.iter().collect();
             have.sort_by(|a, b| b.version.cmp(&a.version));
-            let list = list_some(have.iter().map(|c| format!("{}:{}::{}", c.cpv(), c.slot, c.repo)));
+            let list = list_some(
+                have.iter()
+                    .map(|c| format!("{}:{}::{}", c.cpv(), c.slot, c.repo)),
+            );
             return (
                 ProblemKind::Missing,
                 format!("no version of {} matches {atom} (there is {list})", atom.cp),
                 None,
             );
         }
-        let visible: Vec<&Candidate> = matching.iter().copied().filter(|c| c.is_visible()).collect();
+        let visible: Vec<&Candidate> = matching
+            .iter()
+            .copied()
+            .filter(|c| c.is_visible())
+            .collect();
         if visible.is_empty() {
             let newest = matching[0];
             let kind = if newest.masked.iter().all(|r| r.kind == MaskKind::Keywords) {
@@ -848,9 +866,10 @@ impl<'u> State<'u> {
                     )
                 } else {
                     format!(
-                        "{} violates REQUIRED_USE: \"{}\" is not satisfied",
+                        "{} violates REQUIRED_USE: \"{}\" is not satisfied with USE \"{}\"",
                         c.cpv(),
-                        bad.join(" ")
+                        bad.join(" "),
+                        flag_states(&c.required_use, &use_)
                     )
                 });
                 kind.get_or_insert(ProblemKind::RequiredUse);
@@ -886,9 +905,15 @@ impl<'u> State<'u> {
                 }
                 let state = if want { "enabled" } else { "disabled" };
                 let immutable = if want {
-                    c.use_masked.iter().find(|f| f.flag == flag).map(|f| ("masked", f))
+                    c.use_masked
+                        .iter()
+                        .find(|f| f.flag == flag)
+                        .map(|f| ("masked", f))
                 } else {
-                    c.forced.iter().find(|f| f.flag == flag).map(|f| ("forced", f))
+                    c.forced
+                        .iter()
+                        .find(|f| f.flag == flag)
+                        .map(|f| ("forced", f))
                 };
                 match immutable {
                     Some((how, f)) => {
@@ -938,7 +963,11 @@ impl<'u> State<'u> {
 }
 
 /// The USE variants of one visible candidate (see [`crate::package`]).
-fn variants<'u>(prep: &Rc<Prepared<'u>>, allow_changes: bool, relevant: &[Sym]) -> Vec<Variant<'u>> {
+fn variants<'u>(
+    prep: &Rc<Prepared<'u>>,
+    allow_changes: bool,
+    relevant: &[Sym],
+) -> Vec<Variant<'u>> {
     let c = prep.cand;
     let base = sorted(c.use_enabled.iter().copied());
     let ok = |use_: &[Sym]| check_required_use(&c.required_use, |f| has(use_, f));
@@ -985,6 +1014,21 @@ fn variants<'u>(prep: &Rc<Prepared<'u>>, allow_changes: bool, relevant: &[Sym]) 
         out.len() < MAX_VARIANTS && tried < MAX_COMBOS_TRIED
     });
     out
+}
+
+/// The state of every flag REQUIRED_USE mentions: `qt -gtk`.
+fn flag_states(
+    spec: &portolan_engine::depspec::DepSpec<portolan_engine::depspec::FlagLeaf>,
+    use_: &[Sym],
+) -> String {
+    let mut flags: Vec<Sym> = spec.referenced_flags().collect();
+    flags.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    flags.dedup();
+    flags
+        .iter()
+        .map(|&f| format!("{}{f}", if has(use_, f) { "" } else { "-" }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Up to five items joined with ", ", then "and N more".

@@ -18,8 +18,8 @@
 use std::collections::HashSet;
 
 use pubgrub::{
-    DefaultStringReporter, Derived, DerivationTree, External, Map, ReportFormatter, Reporter,
-    Term, VersionSet,
+    DefaultStringReporter, DerivationTree, Derived, External, Map, ReportFormatter, Reporter, Term,
+    VersionSet,
 };
 
 use crate::idxset::IdxSet;
@@ -162,7 +162,10 @@ impl<'a, 'u> Render<'a, 'u> {
                     if excluded.is_empty() {
                         format!("{cp}:{slot} (installed or not)")
                     } else {
-                        format!("no {}", join_or(&self.versions_text(pkg, excluded.into_iter())))
+                        format!(
+                            "no {}",
+                            join_or(&self.versions_text(pkg, excluded.into_iter()))
+                        )
                     }
                 } else if reals.is_empty() {
                     format!("an unavailable version of {cp}:{slot}")
@@ -254,6 +257,32 @@ impl<'a, 'u> Render<'a, 'u> {
         out
     }
 
+    /// The "required by" chain of an atom owned by version `v` of `owner`,
+    /// and `detail` completed with the `||` group when the owner is one
+    /// (chains name packages, not groups).
+    fn owner_chain(
+        &self,
+        owner: Pkg,
+        v: u32,
+        class: Option<DepClass>,
+        detail: &str,
+    ) -> (Vec<String>, String) {
+        match owner {
+            Pkg::AnyOf(i) => {
+                let group = self
+                    .st
+                    .anyofs
+                    .get(i as usize)
+                    .map_or("", |a| a.text.as_str());
+                (
+                    self.chain_of_package(owner),
+                    format!("{detail} (an alternative of {group})"),
+                )
+            }
+            _ => (self.chain(owner, v, class), detail.to_string()),
+        }
+    }
+
     /// The chain of whoever first required `pkg` (not a specific version).
     fn chain_of_package(&self, pkg: Pkg) -> Vec<String> {
         let Some(&(mut parent, mut pv, mut cls)) = self.st.pulled_by.get(&pkg) else {
@@ -310,7 +339,7 @@ impl<'a, 'u> Render<'a, 'u> {
             (_, Pkg::Unsat(_) | Pkg::AnyOf(_) | Pkg::AnySlot(_)) => {
                 format!("{owner} depends on {}{class}", self.set_text(d, ds))
             }
-            (Pkg::AnySlot(_), _) => format!("{owner} means {}", self.set_text(d, ds)),
+            (Pkg::AnySlot(_), _) => format!("{owner} is {}", self.set_text(d, ds)),
             _ if infos.is_empty() => format!("{owner} depends on {}", self.set_text(d, ds)),
             _ => format!(
                 "{owner} depends on {}{class}, i.e. {}",
@@ -327,14 +356,18 @@ impl ReportFormatter<Pkg, IdxSet, String> for Render<'_, '_> {
     fn format_external(&self, external: &Ext) -> String {
         match external {
             External::NotRoot(_, _) => format!("{} is requested", self.label()),
-            External::NoVersions(Pkg::Unsat(i), _) => self
-                .st
-                .unsats
-                .get(*i as usize)
-                .map_or_else(|| "an atom cannot be satisfied".into(), |u| u.detail.clone()),
-            External::NoVersions(p @ Pkg::AnyOf(_), s) => {
-                format!("no alternative of {} is left", self.set_text(*p, s))
-            }
+            External::NoVersions(Pkg::Unsat(i), _) => self.st.unsats.get(*i as usize).map_or_else(
+                || "an atom cannot be satisfied".into(),
+                |u| u.detail.clone(),
+            ),
+            External::NoVersions(Pkg::AnyOf(i), _) => match self.st.anyofs.get(*i as usize) {
+                Some(a) => format!("no other alternative of {} is left", a.text),
+                None => "no alternative is left".into(),
+            },
+            External::NoVersions(Pkg::AnySlot(i), _) => match self.st.anyslots.get(*i as usize) {
+                Some(a) => format!("no other slot of {} is left", a.cp),
+                None => "no slot is left".into(),
+            },
             External::NoVersions(p, s) => {
                 format!("there is no usable choice for {}", self.set_text(*p, s))
             }
@@ -482,24 +515,34 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
         }
     }
 
-    // Diagnosed atoms.
+    // Diagnosed atoms: one problem per owning package, for its most
+    // preferred version in the tree (older versions failing the same way
+    // are noise).
+    let mut reported: HashSet<(Pkg, Pkg)> = HashSet::new();
     for e in &exts {
-        if let External::FromDependencyOf(owner, os, Pkg::Unsat(id), _) = e {
+        if let External::FromDependencyOf(owner, os, d @ Pkg::Unsat(id), _) = e {
             let Some(info) = st.unsats.get(*id as usize) else {
                 continue;
             };
             for v in os.members_below(r.count(*owner)) {
-                let Some(edge) = st.edges.get(&(*owner, v, Pkg::Unsat(*id))) else {
+                let Some(edge) = st.edges.get(&(*owner, v, *d)) else {
                     continue;
                 };
+                if !reported.insert((*owner, *d)) {
+                    break;
+                }
                 let class = edge.iter().find_map(|i| i.class);
-                push(&mut problems, Problem {
-                    kind: info.kind,
-                    atom: info.atom.clone(),
-                    required_by: r.chain(*owner, v, class),
-                    detail: info.detail.clone(),
-                    source: info.source.clone(),
-                });
+                let (required_by, detail) = r.owner_chain(*owner, v, class, &info.detail);
+                push(
+                    &mut problems,
+                    Problem {
+                        kind: info.kind,
+                        atom: info.atom.clone(),
+                        required_by,
+                        detail,
+                        source: info.source.clone(),
+                    },
+                );
             }
         }
     }
@@ -512,6 +555,9 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
                 };
                 if edge.is_empty() || !edge.iter().all(|i| i.blocker) {
                     continue;
+                }
+                if !reported.insert((*owner, *d)) {
+                    break;
                 }
                 let class = edge.iter().find_map(|i| i.class);
                 let blocker = texts(edge);
@@ -527,13 +573,17 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
                         needed.join(" <- ")
                     ));
                 }
-                push(&mut problems, Problem {
-                    kind: ProblemKind::Blocked,
-                    atom: blocker,
-                    required_by: r.chain(*owner, v, class),
-                    detail,
-                    source: None,
-                });
+                let (required_by, detail) = r.owner_chain(*owner, v, class, &detail);
+                push(
+                    &mut problems,
+                    Problem {
+                        kind: ProblemKind::Blocked,
+                        atom: blocker,
+                        required_by,
+                        detail,
+                        source: None,
+                    },
+                );
             }
         }
     }
@@ -567,24 +617,31 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
         }
         for (d, lines, chain) in by_dep {
             if lines.len() >= 2 {
-                push(&mut problems, Problem {
-                    kind: ProblemKind::Conflict,
-                    atom: d.to_string(),
-                    required_by: chain,
-                    detail: format!("conflicting requirements on {d}: {}", lines.join("; ")),
-                    source: None,
-                });
+                push(
+                    &mut problems,
+                    Problem {
+                        kind: ProblemKind::Conflict,
+                        atom: d.to_string(),
+                        required_by: chain,
+                        detail: format!("conflicting requirements on {d}: {}", lines.join("; ")),
+                        source: None,
+                    },
+                );
             }
         }
     }
     if problems.is_empty() {
-        push(&mut problems, Problem {
-            kind: ProblemKind::Conflict,
-            atom: p.req.label.clone(),
-            required_by: vec![p.req.label.clone()],
-            detail: "no combination of the available versions satisfies every dependency".into(),
-            source: None,
-        });
+        push(
+            &mut problems,
+            Problem {
+                kind: ProblemKind::Conflict,
+                atom: p.req.label.clone(),
+                required_by: vec![p.req.label.clone()],
+                detail: "no combination of the available versions satisfies every dependency"
+                    .into(),
+                source: None,
+            },
+        );
     }
 
     let narrative = if depth <= MAX_NARRATED_DEPTH {
