@@ -10,9 +10,9 @@
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use std::collections::HashMap;
 use std::rc::Rc;
 
+use ahash::{HashMap, HashMapExt, HashSet};
 use portolan_engine::atom::{Atom, Blocker, PkgRef};
 use portolan_engine::depspec::{check_required_use, required_use_unsatisfied, Reduced};
 use portolan_engine::intern::Sym;
@@ -148,6 +148,9 @@ pub(crate) struct State<'u> {
     /// Compiled non-conditional-dependent atoms: `(atom, evaluated USE
     /// states, own candidate when the atom names the own cat/pkg)`.
     atom_cache: HashMap<AtomKey, Vec<Dep>>,
+    /// Diagnosed atoms treated as satisfied (one version, no
+    /// dependencies) to look for further problems after a failure.
+    pub set_aside: HashSet<u32>,
     steps: usize,
 }
 
@@ -177,6 +180,7 @@ impl<'u> Provider<'u> {
                 pulled_by: HashMap::new(),
                 relevant: None,
                 atom_cache: HashMap::new(),
+                set_aside: Default::default(),
                 steps: 0,
             }),
         }
@@ -191,7 +195,7 @@ impl<'u> Provider<'u> {
             }
             Pkg::AnySlot(i) => st.anyslots.get(*i as usize).map_or(0, |a| a.alts.len()),
             Pkg::AnyOf(i) => st.anyofs.get(*i as usize).map_or(0, |a| a.alts.len()),
-            Pkg::Unsat(_) => 0,
+            Pkg::Unsat(i) => usize::from(st.set_aside.contains(i)),
         };
         u32::try_from(n).unwrap_or(u32::MAX)
     }
@@ -845,120 +849,138 @@ impl<'u> State<'u> {
                 source,
             );
         }
-        // Visible candidates exist; none has a usable configuration.
+        // Visible candidates exist; none has a usable configuration. Each
+        // reason is said once for all versions it applies to.
         let mut kind = None;
         let mut source = None;
-        let mut reasons = Vec::new();
-        for c in visible.iter().take(3) {
-            let use_ = sorted(c.use_enabled.iter().copied());
-            let iuse = sorted(c.iuse.iter().copied());
-            let has_variants = self
-                .slots
-                .get(&(c.cp, c.slot))
-                .is_some_and(|sp| sp.variants.iter().any(|v| std::ptr::eq(v.prep.cand, *c)));
-            if !has_variants {
-                let bad = required_use_unsatisfied(&c.required_use, |f| has(&use_, f));
-                reasons.push(if req.allow_use_changes {
-                    format!(
-                        "no USE configuration of {} satisfies REQUIRED_USE \"{}\"",
-                        c.cpv(),
-                        c.required_use
-                    )
+        let mut reasons: Vec<(Vec<&Candidate>, String)> = Vec::new();
+        for c in visible.iter().take(5) {
+            let (c_kind, why) = self.why_unusable(req, c, atom, parent, &mut source);
+            kind.get_or_insert(c_kind);
+            match reasons.iter_mut().find(|(_, w)| *w == why) {
+                Some((cs, _)) => cs.push(c),
+                None => reasons.push((vec![c], why)),
+            }
+        }
+        let text: Vec<String> = reasons
+            .iter()
+            .map(|(cs, why)| {
+                let also: Vec<&str> = cs[1..].iter().map(|c| c.version.as_str()).collect();
+                if also.is_empty() {
+                    format!("{}: {why}", cs[0].cpv())
                 } else {
-                    format!(
-                        "{} violates REQUIRED_USE: \"{}\" is not satisfied with USE \"{}\"",
-                        c.cpv(),
-                        bad.join(" "),
-                        flag_states(&c.required_use, &use_)
-                    )
-                });
-                kind.get_or_insert(ProblemKind::RequiredUse);
+                    format!("{} (likewise {}): {why}", cs[0].cpv(), also.join(", "))
+                }
+            })
+            .collect();
+        (
+            kind.unwrap_or(ProblemKind::Use),
+            format!("{atom}: {}", text.join("; ")),
+            source,
+        )
+    }
+
+    /// Why visible candidate `c` has no configured variant satisfying
+    /// `atom`, without naming `c` (the caller groups versions).
+    fn why_unusable(
+        &self,
+        req: &Request,
+        c: &Candidate,
+        atom: &Atom,
+        parent: &[Sym],
+        source: &mut Option<String>,
+    ) -> (ProblemKind, String) {
+        let use_ = sorted(c.use_enabled.iter().copied());
+        let iuse = sorted(c.iuse.iter().copied());
+        let has_variants = self
+            .slots
+            .get(&(c.cp, c.slot))
+            .is_some_and(|sp| sp.variants.iter().any(|v| std::ptr::eq(v.prep.cand, c)));
+        if !has_variants {
+            let why = if req.allow_use_changes {
+                format!(
+                    "no USE configuration satisfies REQUIRED_USE \"{}\"",
+                    c.required_use
+                )
+            } else {
+                let bad = required_use_unsatisfied(&c.required_use, |f| has(&use_, f));
+                format!(
+                    "REQUIRED_USE \"{}\" is not satisfied with USE \"{}\"",
+                    bad.join(" "),
+                    flag_states(&bad, &use_)
+                )
+            };
+            return (ProblemKind::RequiredUse, why);
+        }
+        let mut why = Vec::new();
+        let mut kind = ProblemKind::Use;
+        for d in atom.use_deps.iter() {
+            if d.default.is_none() && !has(&iuse, d.flag) {
+                why.push(format!(
+                    "has no USE flag {} (and {atom} gives no (+)/(-) default)",
+                    d.flag
+                ));
+            }
+        }
+        for (flag, want, default) in atom.evaluated_use_deps(|f| has(parent, f)) {
+            if !has(&iuse, flag) {
+                if let Some(dflt) = default.filter(|&d| d != want) {
+                    why.push(format!(
+                        "has no USE flag {flag}, which the ({}) default counts as {}",
+                        if dflt { "+" } else { "-" },
+                        if dflt { "enabled" } else { "disabled" }
+                    ));
+                }
                 continue;
             }
-            let mut why = Vec::new();
-            let mut c_kind = ProblemKind::Use;
-            for d in atom.use_deps.iter() {
-                if d.default.is_none() && !has(&iuse, d.flag) {
+            if has(&use_, flag) == want {
+                continue;
+            }
+            let state = if want { "enabled" } else { "disabled" };
+            let immutable = if want {
+                c.use_masked
+                    .iter()
+                    .find(|f| f.flag == flag)
+                    .map(|f| ("masked", f))
+            } else {
+                c.forced
+                    .iter()
+                    .find(|f| f.flag == flag)
+                    .map(|f| ("forced", f))
+            };
+            match immutable {
+                Some((how, f)) => {
+                    let at = f.source.as_ref().map(|l| l.to_string());
                     why.push(format!(
-                        "{} has no USE flag {} (and {atom} gives no (+)/(-) default)",
-                        c.cpv(),
-                        d.flag
+                        "needs USE flag {flag} {state}, but it is {how}{}",
+                        at.as_ref().map_or(String::new(), |l| format!(" by {l}"))
+                    ));
+                    if source.is_none() {
+                        *source = at;
+                    }
+                }
+                None if !req.allow_use_changes => {
+                    why.push(format!("needs USE flag {flag} {state} (a USE change)"))
+                }
+                None => {
+                    kind = ProblemKind::RequiredUse;
+                    why.push(format!(
+                        "would need USE flag {flag} {state}, but no such configuration satisfies REQUIRED_USE \"{}\"",
+                        c.required_use
                     ));
                 }
             }
-            for (flag, want, default) in atom.evaluated_use_deps(|f| has(parent, f)) {
-                if !has(&iuse, flag) {
-                    if let Some(dflt) = default {
-                        if dflt != want {
-                            why.push(format!(
-                                "{} has no USE flag {flag}, which the ({}) default counts as {}",
-                                c.cpv(),
-                                if dflt { "+" } else { "-" },
-                                if dflt { "enabled" } else { "disabled" }
-                            ));
-                        }
-                    }
-                    continue;
-                }
-                if has(&use_, flag) == want {
-                    continue;
-                }
-                let state = if want { "enabled" } else { "disabled" };
-                let immutable = if want {
-                    c.use_masked
-                        .iter()
-                        .find(|f| f.flag == flag)
-                        .map(|f| ("masked", f))
-                } else {
-                    c.forced
-                        .iter()
-                        .find(|f| f.flag == flag)
-                        .map(|f| ("forced", f))
-                };
-                match immutable {
-                    Some((how, f)) => {
-                        let at = f.source.as_ref().map(|l| l.to_string());
-                        why.push(format!(
-                            "{} needs USE flag {flag} {state}, but it is {how}{}",
-                            c.cpv(),
-                            at.as_ref().map_or(String::new(), |l| format!(" by {l}"))
-                        ));
-                        if source.is_none() {
-                            source = at;
-                        }
-                    }
-                    None if !req.allow_use_changes => why.push(format!(
-                        "{} needs USE flag {flag} {state} (a USE change)",
-                        c.cpv()
-                    )),
-                    None => {
-                        c_kind = ProblemKind::RequiredUse;
-                        why.push(format!(
-                            "{} would need USE flag {flag} {state}, but no such configuration satisfies REQUIRED_USE \"{}\"",
-                            c.cpv(),
-                            c.required_use
-                        ));
-                    }
-                }
-            }
-            if why.is_empty() {
-                // The profile's configuration would match, so it must be
-                // REQUIRED_USE (or the variant limit) that rules it out.
-                c_kind = ProblemKind::RequiredUse;
-                why.push(format!(
-                    "no USE configuration of {} that satisfies {atom} also satisfies REQUIRED_USE \"{}\"",
-                    c.cpv(),
-                    c.required_use
-                ));
-            }
-            kind.get_or_insert(c_kind);
-            reasons.push(why.join("; "));
         }
-        (
-            kind.unwrap_or(ProblemKind::Use),
-            format!("{atom}: {}", reasons.join("; ")),
-            source,
-        )
+        if why.is_empty() {
+            // The profile's configuration would match, so it must be
+            // REQUIRED_USE (or the variant limit) that rules it out.
+            kind = ProblemKind::RequiredUse;
+            why.push(format!(
+                "no USE configuration that satisfies {atom} also satisfies REQUIRED_USE \"{}\"",
+                c.required_use
+            ));
+        }
+        (kind, why.join("; "))
     }
 }
 
@@ -1016,17 +1038,23 @@ fn variants<'u>(
     out
 }
 
-/// The state of every flag REQUIRED_USE mentions: `qt -gtk`.
-fn flag_states(
-    spec: &portolan_engine::depspec::DepSpec<portolan_engine::depspec::FlagLeaf>,
-    use_: &[Sym],
-) -> String {
-    let mut flags: Vec<Sym> = spec.referenced_flags().collect();
-    flags.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+/// The state of every flag the violated REQUIRED_USE constraints mention:
+/// `qt -gtk`.
+fn flag_states(constraints: &[String], use_: &[Sym]) -> String {
+    let mut flags: Vec<&str> = constraints
+        .iter()
+        .flat_map(|c| c.split_whitespace())
+        .map(|t| t.trim_start_matches('!').trim_end_matches('?'))
+        .filter(|t| !matches!(*t, "" | "(" | ")" | "||" | "^^" | "??"))
+        .collect();
+    flags.sort_unstable();
     flags.dedup();
     flags
         .iter()
-        .map(|&f| format!("{}{f}", if has(use_, f) { "" } else { "-" }))
+        .map(|f| {
+            let on = Sym::lookup(f).is_some_and(|s| has(use_, s));
+            format!("{}{f}", if on { "" } else { "-" })
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }

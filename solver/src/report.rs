@@ -15,8 +15,7 @@
 //!   every package and version set as versions, atoms and `||` groups, so
 //!   the encoding's proxy packages never show.
 
-use std::collections::HashSet;
-
+use ahash::HashSet;
 use pubgrub::{
     DefaultStringReporter, DerivationTree, Derived, External, Map, ReportFormatter, Reporter, Term,
     VersionSet,
@@ -41,25 +40,31 @@ pub(crate) struct Render<'a, 'u> {
     pub st: &'a State<'u>,
 }
 
+/// Items of a list beyond this many are counted, not shown.
+const MAX_LISTED: usize = 6;
+
+/// A list of which only the first [`MAX_LISTED`] items were rendered.
+struct Listed {
+    shown: Vec<String>,
+    total: usize,
+}
+
 /// `a`, `a or b`, `a, b or c`; long lists are cut.
 fn join_or(items: &[String]) -> String {
-    const MAX: usize = 6;
-    let shown: Vec<&String> = items.iter().take(MAX).collect();
-    let mut s = match shown.len() {
-        0 => String::new(),
-        1 => shown[0].clone(),
-        n => format!(
-            "{} or {}",
-            shown[..n - 1]
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            shown[n - 1]
-        ),
+    join_listed(&Listed {
+        shown: items.iter().take(MAX_LISTED).cloned().collect(),
+        total: items.len(),
+    })
+}
+
+fn join_listed(l: &Listed) -> String {
+    let mut s = match l.shown.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
     };
-    if items.len() > MAX {
-        s.push_str(&format!(" (and {} more)", items.len() - MAX));
+    if l.total > l.shown.len() {
+        s.push_str(&format!(" (and {} more)", l.total - l.shown.len()));
     }
     s
 }
@@ -100,7 +105,7 @@ impl<'a, 'u> Render<'a, 'u> {
             Pkg::Slot { .. } => self.variants(pkg).len() + 1,
             Pkg::AnySlot(i) => self.st.anyslots.get(i as usize).map_or(0, |a| a.alts.len()),
             Pkg::AnyOf(i) => self.st.anyofs.get(i as usize).map_or(0, |a| a.alts.len()),
-            Pkg::Unsat(_) => 0,
+            Pkg::Unsat(i) => usize::from(self.st.set_aside.contains(&i)),
         };
         u32::try_from(n).unwrap_or(u32::MAX)
     }
@@ -118,19 +123,39 @@ impl<'a, 'u> Render<'a, 'u> {
         format!("{cpv}[USE {}]", ch.join(" "))
     }
 
-    /// The distinct versions (with USE changes) behind version indices.
-    fn versions_text(&self, pkg: Pkg, idx: impl Iterator<Item = u32>) -> Vec<String> {
+    /// The versions behind version indices, one entry per candidate
+    /// version: a single USE variant is named exactly (`cpv[USE +ssl]`),
+    /// several as the version (marked when all of them need changes).
+    /// Only the first [`MAX_LISTED`] entries are rendered.
+    fn versions_text(&self, pkg: Pkg, idx: impl Iterator<Item = u32>) -> Listed {
         let vars = self.variants(pkg);
-        let mut out: Vec<String> = Vec::new();
+        // (candidate, first variant, variants seen, any without changes)
+        let mut groups: Vec<(usize, &Variant<'u>, usize, bool)> = Vec::new();
         for i in idx {
-            if let Some(v) = vars.get((i as usize).wrapping_sub(1)) {
-                let t = self.variant_text(v);
-                if !out.contains(&t) {
-                    out.push(t);
+            let Some(v) = vars.get((i as usize).wrapping_sub(1)) else {
+                continue;
+            };
+            match groups.iter_mut().find(|g| g.0 == v.prep.idx) {
+                Some(g) => {
+                    g.2 += 1;
+                    g.3 |= v.changes.is_empty();
                 }
+                None => groups.push((v.prep.idx, v, 1, v.changes.is_empty())),
             }
         }
-        out
+        let shown = groups
+            .iter()
+            .take(MAX_LISTED)
+            .map(|&(_, v, n, plain)| match (n, plain) {
+                (1, _) => self.variant_text(v),
+                (_, true) => v.prep.cand.cpv(),
+                (_, false) => format!("{} (with USE changes)", v.prep.cand.cpv()),
+            })
+            .collect();
+        Listed {
+            shown,
+            total: groups.len(),
+        }
     }
 
     /// One version of a package, as a person names it.
@@ -142,6 +167,7 @@ impl<'a, 'u> Render<'a, 'u> {
                     format!("no {cp}:{slot}")
                 } else {
                     self.versions_text(pkg, std::iter::once(v))
+                        .shown
                         .pop()
                         .unwrap_or_else(|| format!("{cp}:{slot}"))
                 }
@@ -164,7 +190,7 @@ impl<'a, 'u> Render<'a, 'u> {
                     } else {
                         format!(
                             "no {}",
-                            join_or(&self.versions_text(pkg, excluded.into_iter()))
+                            join_listed(&self.versions_text(pkg, excluded.into_iter()))
                         )
                     }
                 } else if reals.is_empty() {
@@ -172,7 +198,7 @@ impl<'a, 'u> Render<'a, 'u> {
                 } else if reals.len() as u32 == n - 1 && n > 2 {
                     format!("{cp}:{slot}")
                 } else {
-                    join_or(&self.versions_text(pkg, reals.into_iter()))
+                    join_listed(&self.versions_text(pkg, reals.into_iter()))
                 }
             }
             Pkg::AnySlot(i) => match self.st.anyslots.get(i as usize) {
@@ -481,7 +507,7 @@ impl ReportFormatter<Pkg, IdxSet, String> for Render<'_, '_> {
 /// and the tree's depth. Iterative: trees can be deep.
 fn leaves(tree: &Tree) -> (Vec<&Ext>, usize) {
     let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut depth = 0;
     let mut stack = vec![(tree, 1usize)];
     while let Some((t, d)) = stack.pop() {
@@ -503,8 +529,17 @@ fn leaves(tree: &Tree) -> (Vec<&Ext>, usize) {
     (out, depth)
 }
 
-/// Problems and the explanation text of a failed solve.
-pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
+/// What one failed solve says: its problems, pubgrub's derivation told in
+/// Gentoo terms, and the diagnosed atoms among its causes (which a further
+/// round may set aside).
+pub(crate) struct Failure {
+    pub problems: Vec<Problem>,
+    pub narrative: String,
+    pub unsat: Vec<u32>,
+}
+
+/// Analyses a failed solve.
+pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> Failure {
     let st = p.st.borrow();
     let r = Render { p, st: &st };
     let (exts, depth) = leaves(tree);
@@ -518,7 +553,7 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
     // Diagnosed atoms: one problem per owning package, for its most
     // preferred version in the tree (older versions failing the same way
     // are noise).
-    let mut reported: HashSet<(Pkg, Pkg)> = HashSet::new();
+    let mut reported: HashSet<(Pkg, Pkg)> = HashSet::default();
     for e in &exts {
         if let External::FromDependencyOf(owner, os, d @ Pkg::Unsat(id), _) = e {
             let Some(info) = st.unsats.get(*id as usize) else {
@@ -649,16 +684,44 @@ pub(crate) fn explain(p: &Provider<'_>, tree: &Tree) -> (Vec<Problem>, String) {
     } else {
         format!("(derivation too deep to narrate: {depth} levels)")
     };
-    let mut text = format!("{} cannot be installed.\nProblems:\n", p.req.label);
-    for pr in &problems {
+    let mut unsat: Vec<u32> = exts
+        .iter()
+        .filter_map(|e| match e {
+            External::NoVersions(Pkg::Unsat(i), _) => Some(*i),
+            _ => None,
+        })
+        .collect();
+    unsat.sort_unstable();
+    unsat.dedup();
+    Failure {
+        problems,
+        narrative,
+        unsat,
+    }
+}
+
+/// The explanation of a request that failed in `rounds` (each a failed
+/// solve after setting the previous rounds' diagnosed atoms aside).
+pub(crate) fn explanation(label: &str, problems: &[Problem], narratives: &[String]) -> String {
+    let mut text = format!("{label} cannot be installed.\nProblems:\n");
+    for pr in problems {
         text.push_str(&format!("  {pr}\n"));
         if let Some(src) = &pr.source {
             text.push_str(&format!("    (see {src})\n"));
         }
     }
-    text.push_str("Derivation:\n");
-    for line in narrative.lines() {
-        text.push_str(&format!("  {line}\n"));
+    for (i, narrative) in narratives.iter().enumerate() {
+        if i == 0 {
+            text.push_str("Derivation:\n");
+        } else {
+            text.push_str(&format!(
+                "Derivation {} (with the atoms above taken as satisfied):\n",
+                i + 1
+            ));
+        }
+        for line in narrative.lines() {
+            text.push_str(&format!("  {line}\n"));
+        }
     }
-    (problems, text)
+    text
 }

@@ -496,7 +496,50 @@ fn empty_request_and_unknown_target() {
 #[test]
 fn step_limit_gives_up_cleanly() {
     let u = universe([pkg("app/a-1").rdepend("lib/x"), pkg("lib/x-1")]);
-    let v = portolan_solver::solve_with_limit(&u, &req(&["app/a"]), 1);
+    let opts = portolan_solver::SolveOptions {
+        max_steps: 1,
+        ..Default::default()
+    };
+    let v = portolan_solver::solve_with(&u, &req(&["app/a"]), &opts);
     assert!(!v.installable);
     assert_eq!(v.problems[0].kind, ProblemKind::Limit);
+}
+
+#[test]
+fn independent_problems_are_all_listed() {
+    // Three independent failures under one target; pubgrub alone would
+    // report the first it meets.
+    let u = universe([
+        pkg("sys-apps/baselayout-2.17").rdepend("net-mail/mailbase dev/m"),
+        pkg("dev/m-1").package_mask("profiles/package.mask", 4),
+        pkg("app/top-1").rdepend("sys-apps/baselayout lib/x[ssl]"),
+        pkg("lib/x-1")
+            .iuse("ssl")
+            .use_mask("ssl", "profiles/use.mask", 9),
+    ]);
+    let v = not_installable(&u, &req(&["app/top"]));
+    let mut kinds: Vec<(ProblemKind, &str)> = v
+        .problems
+        .iter()
+        .map(|p| (p.kind, p.atom.as_str()))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        vec![
+            (ProblemKind::Missing, "net-mail/mailbase"),
+            (ProblemKind::Masked, "dev/m"),
+            (ProblemKind::Use, "lib/x[ssl]"),
+        ]
+    );
+    assert!(v
+        .explanation
+        .contains("Derivation 2 (with the atoms above taken as satisfied)"));
+
+    let opts = portolan_solver::SolveOptions {
+        max_rounds: 1,
+        ..Default::default()
+    };
+    let v = portolan_solver::solve_with(&u, &req(&["app/top"]), &opts);
+    assert_eq!(v.problems.len(), 1);
 }
