@@ -30,9 +30,14 @@ use crate::verdict::{Problem, ProblemKind};
 pub(crate) type Tree = DerivationTree<Pkg, IdxSet, String>;
 type Ext = External<Pkg, IdxSet, String>;
 
-/// Derivation trees deeper than this are not narrated (pubgrub's reporter
-/// recurses); the problems are still listed.
-const MAX_NARRATED_DEPTH: usize = 2000;
+/// Derivation trees deeper than this are not narrated: pubgrub's reporter
+/// recurses, and callers may run on threads with small stacks. The
+/// problems are still listed.
+const MAX_NARRATED_DEPTH: usize = 400;
+
+/// Narratives longer than this many lines are cut (the problems above
+/// them say what matters; the derivation is supporting detail).
+const MAX_NARRATED_LINES: usize = 60;
 
 /// Renders packages and sets with the solve's tables.
 pub(crate) struct Render<'a, 'u> {
@@ -719,8 +724,15 @@ pub(crate) fn explanation(label: &str, problems: &[Problem], narratives: &[Strin
                 i + 1
             ));
         }
-        for line in narrative.lines() {
+        let lines: Vec<&str> = narrative.lines().collect();
+        for line in lines.iter().take(MAX_NARRATED_LINES) {
             text.push_str(&format!("  {line}\n"));
+        }
+        if lines.len() > MAX_NARRATED_LINES {
+            text.push_str(&format!(
+                "  … ({} more lines)\n",
+                lines.len() - MAX_NARRATED_LINES
+            ));
         }
     }
     text

@@ -37,11 +37,14 @@ const CPS: usize = 4;
 
 fn random_atom(rng: &mut Rng, blockers: bool) -> String {
     let cp = format!("c/p{}", rng.below(CPS + 1)); // c/p4 exists only sometimes
-    let base = match rng.below(7) {
+    let base = match rng.below(14) {
         0 => format!(">={cp}-2"),
         1 => format!("<{cp}-2"),
         2 => format!("={cp}-1"),
         3 => format!("{cp}:1"),
+        4 => format!("={cp}-2*"),
+        5 => format!("~{cp}-1"),
+        6 => format!("{cp}:0/b"),
         _ => cp,
     };
     let use_dep = rng.pick(&[
@@ -84,7 +87,7 @@ fn random_universe(rng: &mut Rng) -> Universe {
     for i in 0..CPS {
         for v in 1..=rng.below(3) + 1 {
             let mut p = pkg(&format!("c/p{i}-{v}"))
-                .slot(rng.pick(&["0", "0", "1"]))
+                .slot(rng.pick(&["0", "0", "1", "0/b"]))
                 .rdepend(&random_deps(rng));
             if rng.chance(30) {
                 p = p.depend(&random_deps(rng));
@@ -108,7 +111,17 @@ fn random_universe(rng: &mut Rng) -> Universe {
             if rng.chance(15) {
                 p = p.package_mask("profiles/package.mask", v as u32);
             }
-            ps.push(p);
+            if rng.chance(10) {
+                // The same version in an overlay, listed after (lower priority).
+                let mut o = P(p.0.clone()).repo("overlay");
+                if rng.chance(50) {
+                    o = o.package_mask("overlay/profiles/package.mask", 1);
+                }
+                ps.push(p);
+                ps.push(o);
+            } else {
+                ps.push(p);
+            }
         }
     }
     let mut u = universe(ps);
@@ -186,11 +199,20 @@ fn assignments(u: &Universe, limit: usize) -> Option<Vec<Verdict>> {
 
 #[test]
 fn random_universes_agree_with_the_checker_and_brute_force() {
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    // PORTOLAN_RANDOM_ROUNDS / PORTOLAN_RANDOM_SEED run longer campaigns.
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let rounds = env("PORTOLAN_RANDOM_ROUNDS", 400);
+    let mut rng = Rng(env("PORTOLAN_RANDOM_SEED", 0x2545_f491_4f6c_dd1d) | 1);
     let (mut yes, mut no, mut brute) = (0, 0, 0);
-    for round in 0..400 {
+    for round in 0..rounds {
         let u = random_universe(&mut rng);
         let mut r = random_request(&mut rng);
+        let mut without_changes = None;
         for allow in [false, true] {
             r.allow_use_changes = allow;
             let v = solve(&u, &r);
@@ -211,7 +233,39 @@ fn random_universes_agree_with_the_checker_and_brute_force() {
                 assert!(!v.problems.is_empty());
             }
             if allow {
+                // Allowing USE changes only adds choices.
+                if without_changes == Some(true) {
+                    assert!(
+                        v.installable,
+                        "round {round}: USE changes broke it\n{}",
+                        v.explanation
+                    );
+                }
                 continue;
+            }
+            without_changes = Some(v.installable);
+            if v.installable {
+                // Masking a version the solution does not use cannot break it.
+                let mut masked = u.clone();
+                'outer: for cands in masked.packages.values_mut() {
+                    for c in cands.iter_mut() {
+                        let key = format!("{}:{}", c.cp, c.slot);
+                        if c.is_visible() && v.solution.get(&key) != Some(&c.pf()) {
+                            c.masked.push(portolan_solver::MaskReason {
+                                kind: portolan_solver::MaskKind::PackageMask,
+                                detail: "test".into(),
+                                source: None,
+                            });
+                            break 'outer;
+                        }
+                    }
+                }
+                let w = solve(&masked, &r);
+                assert!(
+                    w.installable,
+                    "round {round}: masking an unused version broke it\n{}",
+                    w.explanation
+                );
             }
             let Some(all) = assignments(&u, 3000) else {
                 continue;
