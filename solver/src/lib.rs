@@ -26,12 +26,13 @@
 //! * `package.provided` satisfies any atom matching it by name and version.
 //! * Dependency cycles are fine: this is about installability, not order.
 //!
-//! The encoding on pubgrub is described in [`package`]; the explanations
-//! in `report`.
+//! How Gentoo dependencies are encoded as pubgrub packages (and why each
+//! proxy package exists) is documented in `src/package.rs`; how the
+//! derivation tree becomes an explanation, in `src/report.rs`.
 
 mod check;
 mod idxset;
-pub mod package;
+mod package;
 mod provider;
 mod report;
 pub mod universe;
@@ -42,6 +43,7 @@ use std::collections::BTreeMap;
 use pubgrub::PubGrubError;
 
 pub use check::check_solution;
+pub use package::MAX_VARIANTS;
 pub use provider::SolveError;
 pub use universe::{
     Candidate, DepClass, DepClasses, ImmutableFlag, MaskKind, MaskReason, Request, Universe,

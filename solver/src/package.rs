@@ -10,9 +10,8 @@
 //!
 //! **Versions are indices.** Every pubgrub package numbers its choices
 //! `0..n`, lowest = most preferred, and constraints are exact index sets
-//! ([`crate::idxset`]), because atoms select arbitrary subsets (globs, `~`,
-//! sub-slots, USE deps) that no interval over [`Version`] can express.
-//! [`Version`]: portolan_engine::version::Version
+//! (`idxset`), because atoms select arbitrary subsets (globs, `~`,
+//! sub-slots, USE deps) that no interval over `Version` can express.
 //!
 //! # Variants
 //!
