@@ -44,7 +44,6 @@ use pubgrub::PubGrubError;
 
 pub use check::check_solution;
 pub use package::MAX_VARIANTS;
-pub use provider::SolveError;
 pub use universe::{
     Candidate, DepClass, DepClasses, ImmutableFlag, MaskKind, MaskReason, Request, Universe,
 };
