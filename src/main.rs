@@ -38,6 +38,8 @@ enum Command {
     Query(commands::query::Args),
     /// The file:line entries that decided a flag or the visibility.
     Why(commands::why::Args),
+    /// Whether target sets install under profiles, with explanations.
+    Check(commands::check::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +55,9 @@ fn main() -> ExitCode {
             load::tree(&cli).and_then(|mut t| commands::query::run(&mut t, args))
         }
         Command::Why(args) => load::tree(&cli).and_then(|mut t| commands::why::run(&mut t, args)),
+        Command::Check(args) => {
+            load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))
+        }
     };
     match result {
         Ok(code) => code,

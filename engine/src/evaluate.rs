@@ -294,7 +294,7 @@ impl<'a> Evaluator<'a> {
         }
         Some(MaskReason {
             kind: MaskKind::PackageMask,
-            detail: format!("masked by '{}'", mask.atom),
+            detail: format!("package.mask entry '{}'", mask.atom),
             loc: Some(mask.loc.clone()),
         })
     }
@@ -560,10 +560,10 @@ impl<'a> Evaluator<'a> {
         if !kw_ok {
             let arch = self.profile.arch.map(|a| a.to_string()).unwrap_or_default();
             let detail = if kw.is_empty() {
-                "no KEYWORDS".to_owned()
+                format!("missing keyword for {arch} (no KEYWORDS)")
             } else {
                 format!(
-                    "KEYWORDS '{}' not accepted by ACCEPT_KEYWORDS '{}' (arch {arch})",
+                    "missing keyword for {arch} (KEYWORDS '{}', accepted '{}')",
                     join(&kw),
                     join(&acc)
                 )
@@ -621,6 +621,41 @@ impl<'a> Evaluator<'a> {
         let mut out = Vec::new();
         masked_licenses(&reduced, &self.accept_license, &mut out);
         out
+    }
+
+    /// Where each forced and each masked flag of `state` (an evaluation of
+    /// `pkg`) was forced or masked: the file and line of the deciding token.
+    #[allow(clippy::type_complexity)]
+    pub fn immutable_sources(
+        &self,
+        pkg: &Package,
+        state: &PackageState,
+    ) -> (Vec<(Sym, Option<Loc>)>, Vec<(Sym, Option<Loc>)>) {
+        if state.forced.is_empty() && state.masked.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let streams = self.flag_streams(pkg, state.stable);
+        let forced = state
+            .forced
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    self.decide(&streams, state.stable, f).1.map(|d| d.origin),
+                )
+            })
+            .collect();
+        let masked = state
+            .masked
+            .iter()
+            .map(|&f| {
+                (
+                    f,
+                    self.decide(&streams, state.stable, f).2.map(|d| d.origin),
+                )
+            })
+            .collect();
+        (forced, masked)
     }
 
     /// The decisions behind `flag` for `pkg`, for `why`.

@@ -33,6 +33,7 @@
 mod check;
 mod idxset;
 mod package;
+pub mod profile;
 mod provider;
 mod report;
 pub mod universe;

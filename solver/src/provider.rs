@@ -826,12 +826,12 @@ impl<'u> State<'u> {
             let source = matching
                 .iter()
                 .flat_map(|c| &c.masked)
-                .find_map(|r| r.source.as_ref().map(|l| l.to_string()));
+                .find_map(|r| r.loc.as_ref().map(|l| l.to_string()));
             let detail = list_some(matching.iter().map(|c| {
                 let why: Vec<String> = c
                     .masked
                     .iter()
-                    .map(|r| match &r.source {
+                    .map(|r| match &r.loc {
                         Some(l) => format!("{} ({l})", r.detail),
                         None => r.detail.clone(),
                     })

@@ -23,29 +23,9 @@ use portolan_engine::intern::Sym;
 use portolan_engine::source::Loc;
 use portolan_engine::version::Version;
 
-/// Why a package version is not visible under the profile.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MaskKind {
-    /// `package.mask` (repository or profile).
-    PackageMask,
-    /// KEYWORDS do not contain an accepted keyword for the arch.
-    Keywords,
-    /// LICENSE not accepted by ACCEPT_LICENSE.
-    License,
-    /// Unknown or unsupported EAPI.
-    Eapi,
-}
-
-/// One reason a version is masked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MaskReason {
-    pub kind: MaskKind,
-    /// Human text, e.g. `"package.mask"`, `"missing keyword amd64 (KEYWORDS=~amd64)"`,
-    /// `"license BUSL-1.1 not accepted"`.
-    pub detail: String,
-    /// The line that masks it (package.mask), when there is one.
-    pub source: Option<Loc>,
-}
+/// Why a version is masked: the engine's own reasons (kind, words, and the
+/// line that masks it when there is one).
+pub use portolan_engine::evaluate::{MaskKind, MaskReason};
 
 /// A forced or masked flag of one package version and where that was
 /// decided (use.force, package.use.mask, … FILE:LINE).

@@ -77,7 +77,7 @@ fn candidate(repo: &str, category: &str, e: &CacheEntry, pf: &str) -> Option<Can
         c.masked.push(MaskReason {
             kind: MaskKind::Keywords,
             detail: "missing keyword amd64".into(),
-            source: None,
+            loc: None,
         });
     }
     Some(c)

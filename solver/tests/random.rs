@@ -254,7 +254,7 @@ fn random_universes_agree_with_the_checker_and_brute_force() {
                             c.masked.push(portolan_solver::MaskReason {
                                 kind: portolan_solver::MaskKind::PackageMask,
                                 detail: "test".into(),
-                                source: None,
+                                loc: None,
                             });
                             break 'outer;
                         }

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod atom;
+pub mod check;
 pub mod conformance;
 pub mod profiles;
 pub mod query;

@@ -102,7 +102,7 @@ impl P {
         self.0.masked.push(MaskReason {
             kind,
             detail: detail.into(),
-            source: at.map(|(f, l)| Loc::new(f, l)),
+            loc: at.map(|(f, l)| Loc::new(f, l)),
         });
         self
     }
