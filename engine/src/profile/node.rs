@@ -170,6 +170,9 @@ pub struct ProfileNode {
     pub package_accept_keywords: AtomTable,
     pub package_keywords: AtomTable,
     pub package_provided: Vec<Listed<(Sym, Version)>>,
+    /// `packages.build`: what catalyst builds a stage1 from, in order (PMS
+    /// §5.2.7). Not used for resolution; kept so `show` can list it.
+    pub packages_build: Vec<(Loc, Atom)>,
 }
 
 /// A profile that cannot be loaded.
@@ -652,7 +655,16 @@ fn read_node(
         package_accept_keywords: rd.table(K::PackageAcceptKeywords, true)?,
         package_keywords: rd.table(K::PackageKeywords, true)?,
         package_provided: Vec::new(),
+        packages_build: Vec::new(),
     };
+    let build_file = dir.join("packages.build");
+    for line in files::read_lines(&build_file)?.unwrap_or_default() {
+        let loc = Loc::new(&build_file, line.line);
+        let text = line.joined();
+        if let Some(atom) = rd.atom(&loc, &text, rd.atom_opts) {
+            node.packages_build.push((loc, atom));
+        }
+    }
     if rd.gated(K::UseStableMask, stable_ok)? {
         node.use_stable_mask = rd.flags(K::UseStableMask)?;
     }
@@ -746,6 +758,18 @@ mod tests {
         assert_eq!(paravirt.eapi.as_str(), "8");
         let genpack_node = store.get(store.stack(id)[12]);
         assert_eq!(genpack_node.eapi.as_str(), "0");
+        let linux = store.get(store.stack(id)[2]);
+        assert_eq!(linux.name, "gentoo:default/linux");
+        let build: Vec<String> = linux
+            .packages_build
+            .iter()
+            .map(|(_, a)| a.to_string())
+            .collect();
+        assert_eq!(build.first().map(String::as_str), Some("app-admin/eselect"));
+        assert!(linux.packages_build[0]
+            .0
+            .to_string()
+            .ends_with("default/linux/packages.build:7"));
     }
 
     #[test]
