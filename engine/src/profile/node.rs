@@ -145,6 +145,10 @@ pub struct ProfileNode {
     pub package_accept_keywords: AtomTable,
     pub package_keywords: AtomTable,
     pub package_provided: Vec<Listed<(Sym, Version)>>,
+    /// What Portage would skip with a message while reading this directory
+    /// (an invalid atom or flag, a file its EAPI does not allow), each with
+    /// its file and line. Reported with every profile whose stack has it.
+    pub warnings: Vec<Warning>,
 }
 
 /// A profile that cannot be loaded.
@@ -185,7 +189,6 @@ pub enum ProfileError {
 pub struct NodeStore {
     nodes: Vec<ProfileNode>,
     by_dir: HashMap<PathBuf, NodeId>,
-    pub warnings: Vec<Warning>,
 }
 
 impl NodeStore {
@@ -264,7 +267,7 @@ impl NodeStore {
         }
         in_progress.pop();
         let id = NodeId(self.nodes.len() as u32);
-        let node = read_node(repos, id, repo, rel, dir, parents, &mut self.warnings)?;
+        let node = read_node(repos, id, repo, rel, dir, parents)?;
         self.nodes.push(node);
         self.by_dir.insert(dir.to_path_buf(), id);
         Ok(id)
@@ -416,7 +419,7 @@ struct Reader<'a> {
     eapi: Eapi,
     allow_dir: bool,
     atom_opts: AtomOptions,
-    warnings: &'a mut Vec<Warning>,
+    warnings: Vec<Warning>,
 }
 
 impl Reader<'_> {
@@ -544,7 +547,6 @@ fn read_node(
     path: String,
     dir: &Path,
     parents: Vec<(Loc, NodeId)>,
-    warnings: &mut Vec<Warning>,
 ) -> Result<ProfileNode, ProfileError> {
     use ProfileFileKind as K;
     let r = repos.get(repo);
@@ -555,7 +557,7 @@ fn read_node(
         eapi,
         allow_dir,
         atom_opts: AtomOptions::profile(eapi).with_repo(r.formats.repo_deps),
-        warnings,
+        warnings: Vec::new(),
     };
     let make_defaults = make_defaults::read_files(dir, allow_dir)?.unwrap_or_default();
     for f in &make_defaults {
@@ -630,6 +632,7 @@ fn read_node(
         package_accept_keywords: rd.table(K::PackageAcceptKeywords, true)?,
         package_keywords: rd.table(K::PackageKeywords, true)?,
         package_provided: Vec::new(),
+        warnings: Vec::new(),
     };
     if rd.gated(K::UseStableMask, stable_ok)? {
         node.use_stable_mask = rd.flags(K::UseStableMask)?;
@@ -667,6 +670,7 @@ fn read_node(
             }
         }
     }
+    node.warnings = rd.warnings;
     Ok(node)
 }
 

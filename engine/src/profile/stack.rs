@@ -144,6 +144,9 @@ pub struct Profile {
     pub system: Vec<(Atom, Loc)>,
     pub profile_set: Vec<(Atom, Loc)>,
     pub provided: Vec<((Sym, Version), Loc)>,
+    /// What loading skipped or ignored, with file and line: each node's
+    /// reading warnings (invalid atoms, flags, EAPI-gated files), then the
+    /// stacking ones (unmatched removals).
     pub warnings: Vec<Warning>,
 }
 
@@ -182,6 +185,15 @@ impl Profile {
             stack,
         };
         let nodes_in_order: Vec<&ProfileNode> = p.stack.iter().map(|&id| nodes.get(id)).collect();
+        // What each node's reading skipped, once per node however often the
+        // stack reaches it.
+        let mut seen = Vec::new();
+        for n in &nodes_in_order {
+            if !seen.contains(&n.id) {
+                seen.push(n.id);
+                p.warnings.extend(n.warnings.iter().cloned());
+            }
+        }
         let cfgs = p.stack_variables(&nodes_in_order);
         p.translate_use(&nodes_in_order, &cfgs);
         p.stack_flag_files(&nodes_in_order);
