@@ -326,3 +326,54 @@ fn missing_repos_conf_names_the_cause_once() {
         run.stderr
     );
 }
+
+#[test]
+fn metadata_portage_refuses_masks_the_version_as_invalid() {
+    // Not an error: Portage loads such a version and masks it "invalid"
+    // (Package._invalid_metadata); Portage agrees on every masked_by below.
+    let s = Scratch::new("invalid");
+    let entry = |extra: &str| {
+        format!("EAPI=8\nIUSE=foo\nKEYWORDS=amd64\n{extra}_md5_=0123456789abcdef0123456789abcdef\n")
+    };
+    s.write("fx/metadata/md5-cache/cat/pkg-1", entry("SLOT=0/1/2\n"));
+    s.write(
+        "fx/metadata/md5-cache/cat/pkg-2",
+        entry("DEPEND=>=cat/dep\nSLOT=0\n"),
+    );
+    s.write(
+        "fx/metadata/md5-cache/cat/other-1",
+        entry("RDEPEND=bar? ( cat/dep )\nSLOT=0\n"),
+    );
+    let run = ok(
+        &s.conf(),
+        &[
+            "query",
+            "--profile",
+            "fx:base",
+            "cat/pkg-1",
+            "cat/pkg-2",
+            "cat/other-1",
+            "--json",
+        ],
+    );
+    for q in json_lines(&run.stdout) {
+        assert_eq!(q["visible"], false, "{q}");
+        assert_eq!(strs(&q["masked_by"]), ["invalid"], "{q}");
+    }
+    // why names the field's line.
+    for (cpv, line, what) in [
+        ("cat/pkg-1", 4, "SLOT: invalid value: '0/1/2'"),
+        ("cat/pkg-2", 4, "invalid DEPEND"),
+        (
+            "cat/other-1",
+            4,
+            "USE flag 'bar' is used in a conditional but not in IUSE",
+        ),
+    ] {
+        let run = ok(&s.conf(), &["why", "fx:base", cpv]);
+        let file = s.at(&format!("fx/metadata/md5-cache/{cpv}"), line);
+        assert!(run.stdout.contains("not visible"), "{}", run.stdout);
+        assert!(run.stdout.contains(what), "{cpv}: {}", run.stdout);
+        assert!(run.stdout.contains(&file), "{cpv}: {}", run.stdout);
+    }
+}
