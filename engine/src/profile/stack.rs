@@ -469,18 +469,34 @@ impl Profile {
                 provided.apply(&l.loc, l.remove, key, l.value.clone());
             }
         }
-        for (list, what) in [
-            (&masks.unmatched, "package.mask"),
-            (&unmasks.unmatched, "package.unmask"),
-            (&packages.unmatched, "packages"),
-            (&provided.unmatched, "package.provided"),
+        // Portage warns only for package.mask and package.unmask; its
+        // stack_lists for packages and package.provided is silent.
+        for (list, what, portage) in [
+            (
+                &masks.unmatched,
+                "package.mask",
+                "Portage warns and ignores it",
+            ),
+            (
+                &unmasks.unmatched,
+                "package.unmask",
+                "Portage warns and ignores it",
+            ),
+            (
+                &packages.unmatched,
+                "packages",
+                "a no-op; Portage ignores it silently",
+            ),
+            (
+                &provided.unmatched,
+                "package.provided",
+                "a no-op; Portage ignores it silently",
+            ),
         ] {
             for (loc, text) in list {
                 self.warnings.push(Warning {
                     loc: loc.clone(),
-                    message: format!(
-                        "unmatched removal '-{text}' in {what} (Portage warns and ignores it)"
-                    ),
+                    message: format!("unmatched removal '-{text}' in {what} ({portage})"),
                 });
             }
         }
