@@ -420,6 +420,34 @@ impl<'a> Evaluator<'a> {
         (use_, force, mask)
     }
 
+    /// Portage's `invalid` mask for a version of a supported EAPI: the first
+    /// problem of its metadata, else the first flag its conditionals name
+    /// that is not in IUSE_EFFECTIVE. That flag check is made for EAPI 5+
+    /// only, where IUSE_EFFECTIVE is a list; before EAPI 5 Portage accepts
+    /// any flag of a broad pattern (every USE_EXPAND prefix, ...).
+    fn invalid_reason(&self, pkg: &Package, iuse_eff: &[Sym]) -> Option<MaskReason> {
+        let check = pkg.metadata_check();
+        if let Some(p) = check.problems.first() {
+            return Some(MaskReason {
+                kind: MaskKind::Invalid,
+                detail: p.message.clone(),
+                loc: p.loc.clone(),
+            });
+        }
+        if !pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
+            return None;
+        }
+        let (flag, loc) = check
+            .own_flags
+            .iter()
+            .find(|(f, _)| !iuse_eff.contains(f))?;
+        Some(MaskReason {
+            kind: MaskKind::Invalid,
+            detail: format!("USE flag '{flag}' is used in a conditional but not in IUSE"),
+            loc: Some(loc.clone()),
+        })
+    }
+
     /// The profile-wide verdicts of `flag`, computed once per evaluator.
     fn profile_verdicts(&self, flag: Sym) -> ProfileVerdicts {
         if let Some(v) = self.memo.borrow().get(&flag) {
@@ -585,6 +613,11 @@ impl<'a> Evaluator<'a> {
                 ),
                 loc: pkg.entry().loc_of("LICENSE"),
             });
+        }
+        if pkg.eapi.is_ok() {
+            if let Some(r) = self.invalid_reason(pkg, &state.iuse_effective) {
+                state.masked_by.push(r);
+            }
         }
         if let Err(raw) = &pkg.eapi {
             state.masked_by.push(MaskReason {

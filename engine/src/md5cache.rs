@@ -223,9 +223,10 @@ impl CacheEntry {
             fields,
         };
         if entry.field("_md5_").is_none() {
+            // Named at its last line: where the cut-short entry stops.
             return Err(Md5CacheError::Truncated {
-                loc: loc(0),
-                reason: "no _md5_ key",
+                loc: loc(line),
+                reason: "ends without an _md5_ key",
             });
         }
         Ok(entry)
@@ -439,7 +440,7 @@ mod tests {
         );
         assert_eq!(
             entry("EAPI=8\nSLOT=0\n").unwrap_err().to_string(),
-            "c/p-1: truncated md5-cache entry (no _md5_ key)"
+            "c/p-1:2: truncated md5-cache entry (ends without an _md5_ key)"
         );
         assert_eq!(
             entry("").unwrap_err().to_string(),

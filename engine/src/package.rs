@@ -6,12 +6,17 @@
 //!
 //! An entry with an unsupported EAPI keeps its raw EAPI and nothing else is
 //! trusted (PMS §2.1): it is masked with reason `eapi`.
+//!
+//! Metadata Portage refuses (a missing or malformed SLOT, a LICENSE or
+//! dependency string that does not parse, ...) masks the version with
+//! reason `invalid`, as Portage's `Package._invalid_metadata` does; see
+//! [`Package::metadata_check`].
 
 use std::sync::OnceLock;
 
 use ahash::HashMap;
 
-use crate::atom::{Atom, AtomOptions, PkgRef};
+use crate::atom::{Atom, AtomOptions, PkgRef, SlotOp, UseDepKind};
 use crate::depspec::{DepOptions, DepSpec, DepSpecError, FlagLeaf};
 use crate::eapi::Eapi;
 use crate::intern::Sym;
@@ -48,6 +53,27 @@ pub struct Package {
     pub license: DepSpec<Sym>,
     entry: CacheEntry,
     deps: OnceLock<Result<Deps, String>>,
+    check: OnceLock<MetadataCheck>,
+}
+
+/// Something in a version's metadata that makes Portage refuse the version
+/// (`Package._invalid_metadata`: the `invalid` mask), with the line of the
+/// field (`None` when the message already names it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetadataProblem {
+    pub loc: Option<Loc>,
+    pub message: String,
+}
+
+/// The profile-independent checks of a version's metadata, done once.
+#[derive(Debug, Default)]
+pub struct MetadataCheck {
+    pub problems: Vec<MetadataProblem>,
+    /// The version's own flags that its metadata names in USE conditionals
+    /// (`flag?`, atoms' `[flag?]`/`[flag=]`, every REQUIRED_USE flag), with
+    /// the field's line. Portage requires each to be in IUSE_EFFECTIVE, which
+    /// depends on the profile.
+    pub own_flags: Vec<(Sym, Loc)>,
 }
 
 /// The dependency classes and REQUIRED_USE of a version, parsed.
@@ -121,6 +147,97 @@ impl Package {
             idepend: dep("IDEPEND", e.idepend())?,
             required_use,
         })
+    }
+
+    /// What Portage's `Package` checks in the metadata it reads (SLOT,
+    /// IUSE defaults, the dependency classes, LICENSE, PROPERTIES, RESTRICT,
+    /// REQUIRED_USE; SRC_URI is not among the keys emerge reads), for a
+    /// version of a supported EAPI. Problems come in that order; the first
+    /// dependency class that does not parse stops the dependency checks.
+    pub fn metadata_check(&self) -> &MetadataCheck {
+        self.check.get_or_init(|| self.check_metadata())
+    }
+
+    fn check_metadata(&self) -> MetadataCheck {
+        let mut c = MetadataCheck::default();
+        let Ok(eapi) = self.eapi else {
+            return c;
+        };
+        let e = &self.entry;
+        let at = |key: &str| e.loc_of(key).unwrap_or_else(|| self.file());
+        let slot = e.get("SLOT").unwrap_or("").trim_ascii();
+        if !valid_slot(slot, eapi.subslots()) {
+            c.problems.push(MetadataProblem {
+                loc: Some(at("SLOT")),
+                message: format!("SLOT: invalid value: '{slot}'"),
+            });
+        }
+        if !eapi.iuse_defaults() && e.iuse().any(|f| f.default.is_some()) {
+            c.problems.push(MetadataProblem {
+                loc: Some(at("IUSE")),
+                message: format!("IUSE contains defaults, but EAPI '{eapi}' doesn't allow them"),
+            });
+        }
+        if !e.required_use().trim_ascii().is_empty() && !eapi.required_use() {
+            c.problems.push(MetadataProblem {
+                loc: Some(at("REQUIRED_USE")),
+                message: format!("REQUIRED_USE set, but EAPI '{eapi}' doesn't allow it"),
+            });
+        }
+        match self.deps() {
+            Err(message) => c.problems.push(MetadataProblem {
+                loc: None,
+                message: message.to_owned(),
+            }),
+            Ok(d) => {
+                for (key, spec) in [
+                    ("DEPEND", &d.depend),
+                    ("RDEPEND", &d.rdepend),
+                    ("PDEPEND", &d.pdepend),
+                    ("BDEPEND", &d.bdepend),
+                    ("IDEPEND", &d.idepend),
+                ] {
+                    c.own_flags.extend(spec.flags().map(|f| (f, at(key))));
+                    for atom in spec.leaves() {
+                        if atom.slot_op == Some(SlotOp::Equal) && atom.subslot.is_some() {
+                            c.problems.push(MetadataProblem {
+                                loc: Some(at(key)),
+                                message: format!(
+                                    "{key}: improper context for slot-operator \"built\" atom syntax: {atom}"
+                                ),
+                            });
+                        }
+                        for u in atom.use_deps.iter() {
+                            if !matches!(u.kind, UseDepKind::Enabled | UseDepKind::Disabled) {
+                                c.own_flags.push((u.flag, at(key)));
+                            }
+                        }
+                    }
+                }
+                c.own_flags.extend(
+                    d.required_use
+                        .referenced_flags()
+                        .map(|f| (f, at("REQUIRED_USE"))),
+                );
+            }
+        }
+        let word = |s: &str| Ok::<_, String>(Sym::new(s));
+        let empty_any_of = eapi.empty_any_of_unsatisfied();
+        // Portage's use_reduce takes `||` in any of these three.
+        for (key, value) in [
+            ("LICENSE", e.license()),
+            ("PROPERTIES", e.properties()),
+            ("RESTRICT", e.restrict()),
+        ] {
+            match DepSpec::parse(value, DepOptions::license(empty_any_of), word) {
+                Ok(spec) => c.own_flags.extend(spec.flags().map(|f| (f, at(key)))),
+                Err(err) => c.problems.push(MetadataProblem {
+                    loc: None,
+                    message: self.field_error(key, &err),
+                }),
+            }
+        }
+        c
     }
 
     fn field_error<E: std::fmt::Display>(&self, key: &str, err: &DepSpecError<E>) -> String {
@@ -243,7 +360,7 @@ fn typed(
         None => {
             warnings.push(Warning {
                 loc: Loc::new(entry.path(), 0),
-                message: "no SLOT; treating it as SLOT=0".to_owned(),
+                message: "no SLOT; Portage masks this version as invalid".to_owned(),
             });
             (Sym::new("0"), Sym::new("0"))
         }
@@ -305,5 +422,21 @@ fn typed(
         license,
         entry,
         deps: OnceLock::new(),
+        check: OnceLock::new(),
+    }
+}
+
+/// Portage's SLOT syntax (`_get_slot_re`, compiled with `re.ASCII`): a
+/// name of ASCII word characters, `+`, `.`, `-` not starting with `+`, `.`
+/// or `-`, with a `/sub-slot` of the same form when the EAPI has sub-slots.
+fn valid_slot(slot: &str, subslots: bool) -> bool {
+    let name = |s: &str| {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let mut chars = s.chars();
+        chars.next().is_some_and(word) && chars.all(|c| word(c) || matches!(c, '+' | '.' | '-'))
+    };
+    match slot.split_once('/') {
+        Some((s, sub)) => subslots && name(s) && name(sub),
+        None => name(slot),
     }
 }

@@ -236,7 +236,7 @@ fn corrupt_fixtures() {
     );
     assert_eq!(
         err("cat-a/nomd5-1"),
-        format!("{d}/cat-a/nomd5-1: truncated md5-cache entry (no _md5_ key)")
+        format!("{d}/cat-a/nomd5-1:3: truncated md5-cache entry (ends without an _md5_ key)")
     );
     assert_eq!(
         err("cat-a/noequals-1"),

@@ -1,6 +1,7 @@
 //! `portolan query [--profile P]... [--all-profiles] [--cpvs-from FILE]
 //! [--json] [CPV...]`: visibility and USE of package versions per profile.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,7 +16,7 @@ use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::select::{profile_names, ProfileArgs};
+use super::select::{load_profile, profile_names, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,8 +46,9 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     }
     let names = profile_names(tree, &args.select, &[])?;
     let mut profiles = Vec::with_capacity(names.len());
+    let mut reported = HashSet::new();
     for name in &names {
-        profiles.push(tree.profile(name)?);
+        profiles.push(load_profile(tree, name, &mut reported)?);
     }
     let tree = &*tree;
     // Resolve the selection once: (as asked, the versions it names).

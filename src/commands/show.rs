@@ -1,7 +1,7 @@
 //! `portolan show [PROFILE...] [--all-profiles] [--json]`: what each profile
 //! really sets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -11,7 +11,7 @@ use portolan_engine::profile::stack::{Profile, INCREMENTALS};
 use portolan_engine::tree::Tree;
 use serde_json::{json, Value};
 
-use super::select::{profile_names, ProfileArgs};
+use super::select::{load_profile, profile_names, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -43,13 +43,9 @@ const ALWAYS: &[&str] = &[
 ];
 
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
+    let mut reported = HashSet::new();
     for name in profile_names(tree, &args.select, &args.names)? {
-        let profile = tree.profile(&name)?;
-        let mut warnings = profile.warnings.clone();
-        warnings.extend(tree.check_profile_categories(&profile));
-        for w in &warnings {
-            eprintln!("{w}");
-        }
+        let profile = load_profile(tree, &name, &mut reported)?;
         let v = to_json(tree, &profile);
         if args.json {
             println!("{v}");

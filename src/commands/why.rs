@@ -1,6 +1,7 @@
 //! `portolan why PROFILE CPV [FLAG]`: the file:line entries that decided a
 //! flag (or, without FLAG, the visibility) of a version under a profile.
 
+use std::collections::HashSet;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -20,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
-    let profile = tree.profile(&args.profile)?;
+    let profile = super::select::load_profile(tree, &args.profile, &mut HashSet::new())?;
     let tree = &*tree;
     let pkgs = tree.packages.find_cpv(&args.cpv);
     let pkg = match pkgs.as_slice() {

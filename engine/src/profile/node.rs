@@ -173,6 +173,10 @@ pub struct ProfileNode {
     /// `packages.build`: what catalyst builds a stage1 from, in order (PMS
     /// §5.2.7). Not used for resolution; kept so `show` can list it.
     pub packages_build: Vec<(Loc, Atom)>,
+    /// What Portage would skip with a message while reading this directory
+    /// (an invalid atom or flag, a file its EAPI does not allow), each with
+    /// its file and line. Reported with every profile whose stack has it.
+    pub warnings: Vec<Warning>,
 }
 
 /// A profile that cannot be loaded.
@@ -213,7 +217,6 @@ pub enum ProfileError {
 pub struct NodeStore {
     nodes: Vec<ProfileNode>,
     by_dir: HashMap<PathBuf, NodeId>,
-    pub warnings: Vec<Warning>,
 }
 
 impl NodeStore {
@@ -292,7 +295,7 @@ impl NodeStore {
         }
         in_progress.pop();
         let id = NodeId(self.nodes.len() as u32);
-        let node = read_node(repos, id, repo, rel, dir, parents, &mut self.warnings)?;
+        let node = read_node(repos, id, repo, rel, dir, parents)?;
         self.nodes.push(node);
         self.by_dir.insert(dir.to_path_buf(), id);
         Ok(id)
@@ -444,7 +447,7 @@ struct Reader<'a> {
     eapi: Eapi,
     allow_dir: bool,
     atom_opts: AtomOptions,
-    warnings: &'a mut Vec<Warning>,
+    warnings: Vec<Warning>,
 }
 
 impl Reader<'_> {
@@ -569,7 +572,6 @@ fn read_node(
     path: String,
     dir: &Path,
     parents: Vec<(Loc, NodeId)>,
-    warnings: &mut Vec<Warning>,
 ) -> Result<ProfileNode, ProfileError> {
     use ProfileFileKind as K;
     let r = repos.get(repo);
@@ -580,7 +582,7 @@ fn read_node(
         eapi,
         allow_dir,
         atom_opts: AtomOptions::profile(eapi).with_repo(r.formats.repo_deps),
-        warnings,
+        warnings: Vec::new(),
     };
     let make_defaults = make_defaults::read_files(dir, allow_dir)?.unwrap_or_default();
     for f in &make_defaults {
@@ -656,6 +658,7 @@ fn read_node(
         package_keywords: rd.table(K::PackageKeywords, true)?,
         package_provided: Vec::new(),
         packages_build: Vec::new(),
+        warnings: Vec::new(),
     };
     let build_file = dir.join("packages.build");
     for line in files::read_lines(&build_file)?.unwrap_or_default() {
@@ -701,6 +704,7 @@ fn read_node(
             }
         }
     }
+    node.warnings = rd.warnings;
     Ok(node)
 }
 

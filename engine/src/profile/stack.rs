@@ -144,6 +144,9 @@ pub struct Profile {
     pub system: Vec<(Atom, Loc)>,
     pub profile_set: Vec<(Atom, Loc)>,
     pub provided: Vec<((Sym, Version), Loc)>,
+    /// What loading skipped or ignored, with file and line: each node's
+    /// reading warnings (invalid atoms, flags, EAPI-gated files), then the
+    /// stacking ones (unmatched removals).
     pub warnings: Vec<Warning>,
 }
 
@@ -182,6 +185,15 @@ impl Profile {
             stack,
         };
         let nodes_in_order: Vec<&ProfileNode> = p.stack.iter().map(|&id| nodes.get(id)).collect();
+        // What each node's reading skipped, once per node however often the
+        // stack reaches it.
+        let mut seen = Vec::new();
+        for n in &nodes_in_order {
+            if !seen.contains(&n.id) {
+                seen.push(n.id);
+                p.warnings.extend(n.warnings.iter().cloned());
+            }
+        }
         let cfgs = p.stack_variables(&nodes_in_order);
         p.translate_use(&nodes_in_order, &cfgs);
         p.stack_flag_files(&nodes_in_order);
@@ -457,18 +469,34 @@ impl Profile {
                 provided.apply(&l.loc, l.remove, key, l.value.clone());
             }
         }
-        for (list, what) in [
-            (&masks.unmatched, "package.mask"),
-            (&unmasks.unmatched, "package.unmask"),
-            (&packages.unmatched, "packages"),
-            (&provided.unmatched, "package.provided"),
+        // Portage warns only for package.mask and package.unmask; its
+        // stack_lists for packages and package.provided is silent.
+        for (list, what, portage) in [
+            (
+                &masks.unmatched,
+                "package.mask",
+                "Portage warns and ignores it",
+            ),
+            (
+                &unmasks.unmatched,
+                "package.unmask",
+                "Portage warns and ignores it",
+            ),
+            (
+                &packages.unmatched,
+                "packages",
+                "a no-op; Portage ignores it silently",
+            ),
+            (
+                &provided.unmatched,
+                "package.provided",
+                "a no-op; Portage ignores it silently",
+            ),
         ] {
             for (loc, text) in list {
                 self.warnings.push(Warning {
                     loc: loc.clone(),
-                    message: format!(
-                        "unmatched removal '-{text}' in {what} (Portage warns and ignores it)"
-                    ),
+                    message: format!("unmatched removal '-{text}' in {what} ({portage})"),
                 });
             }
         }
