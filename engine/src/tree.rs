@@ -11,7 +11,7 @@ use crate::license::LicenseGroups;
 use crate::package::{PackageError, PackageIndex};
 use crate::profile::files::{self, FileError, ListEntry, ProfileFileKind};
 use crate::profile::node::{NodeStore, ProfileError};
-use crate::profile::stack::Profile;
+use crate::profile::stack::{Profile, Stacker};
 use crate::repo::{RepoId, RepoSet};
 use crate::source::{Loc, Warning};
 
@@ -46,6 +46,8 @@ pub struct Tree {
     pub repos: RepoSet,
     pub packages: PackageIndex,
     pub nodes: NodeStore,
+    /// Folded stacks per node, shared by every profile stacked on them.
+    pub stacker: Stacker,
     pub repo_masks: Vec<RepoMask>,
     pub repo_unmasks: Vec<RepoMask>,
     pub license_groups: LicenseGroups,
@@ -78,6 +80,7 @@ impl Tree {
         let mut tree = Tree {
             packages,
             nodes: NodeStore::default(),
+            stacker: Stacker::default(),
             repo_masks: Vec::new(),
             repo_unmasks: Vec::new(),
             license_groups: LicenseGroups::default(),
@@ -209,7 +212,7 @@ impl Tree {
     pub fn profile(&mut self, name: &str) -> Result<Profile, TreeError> {
         let (repo, path) = self.resolve_profile_name(name)?;
         let leaf = self.nodes.load(&self.repos, repo, &path)?;
-        Ok(Profile::stack(&self.repos, &self.nodes, leaf))
+        Ok(self.stacker.profile(&self.repos, &self.nodes, leaf))
     }
 
     fn resolve_profile_name(&self, name: &str) -> Result<(RepoId, String), TreeError> {

@@ -21,6 +21,7 @@
 //!   they are applied per package (see `evaluate`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use ahash::HashMap;
 
@@ -150,10 +151,202 @@ pub struct Profile {
     pub warnings: Vec<Warning>,
 }
 
-impl Profile {
+/// The state of stacking after a prefix of a stack: what the nodes so far
+/// contributed, before the incremental variables are resolved.
+///
+/// Folding is the same work for every profile that shares a prefix, and
+/// profiles share long ones (`base`, `default/linux`, `arch/*`,
+/// `releases/*`). A node's stack begins with its first parent's whole stack,
+/// folded from nothing, so that state depends on the first parent alone:
+/// [`Stacker`] keeps it per node and each profile folds only the rest.
+#[derive(Clone, Debug)]
+pub struct Fold {
+    stack: Vec<NodeId>,
+    expand: HashMap<String, String>,
+    last: BTreeMap<String, Var>,
+    incr: BTreeMap<String, (Vec<String>, Option<Loc>)>,
+    /// Each node's own expanded make.defaults values (for USE_EXPAND).
+    cfgs: Vec<Arc<BTreeMap<String, Var>>>,
+    use_force: FlagStream,
+    use_mask: FlagStream,
+    use_stable_force: FlagStream,
+    use_stable_mask: FlagStream,
+    masks: RemovalList<Atom>,
+    unmasks: RemovalList<Atom>,
+    packages: RemovalList<(Atom, bool)>,
+    profile_set: RemovalList<(Atom, bool)>,
+    provided: RemovalList<(Sym, Version)>,
+}
+
+impl Fold {
+    fn new() -> Fold {
+        Fold {
+            stack: Vec::new(),
+            expand: MAKE_GLOBALS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            last: BTreeMap::new(),
+            incr: BTreeMap::new(),
+            cfgs: Vec::new(),
+            use_force: FlagStream::default(),
+            use_mask: FlagStream::default(),
+            use_stable_force: FlagStream::default(),
+            use_stable_mask: FlagStream::default(),
+            masks: RemovalList::default(),
+            unmasks: RemovalList::default(),
+            packages: RemovalList::default(),
+            profile_set: RemovalList::default(),
+            provided: RemovalList::default(),
+        }
+    }
+
+    /// Applies the next node of the stack.
+    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode) {
+        let i = self.stack.len() as u16;
+        self.stack.push(node.id);
+        // make.defaults: USE is taken out of the expansion map per node.
+        self.expand.remove("USE");
+        let mut cfg: BTreeMap<String, Var> = BTreeMap::new();
+        for file in &node.make_defaults {
+            for a in &file.assignments {
+                let value = make_defaults::expand(&a.value, &self.expand);
+                self.expand.insert(a.name.clone(), value.clone());
+                cfg.insert(
+                    a.name.clone(),
+                    Var {
+                        value,
+                        loc: Some(file.file.at(a.line)),
+                    },
+                );
+            }
+        }
+        for (name, var) in &cfg {
+            if INCREMENTALS.contains(&name.as_str()) {
+                let e = self.incr.entry(name.clone()).or_default();
+                e.0.extend(var.value.split_whitespace().map(str::to_owned));
+                e.1 = var.loc.clone();
+            } else {
+                self.last.insert(name.clone(), var.clone());
+            }
+        }
+        self.cfgs.push(Arc::new(cfg));
+        // use.force, use.mask and their stable variants.
+        let files: [(&[Listed<Sym>], &mut FlagStream, u8); 4] = [
+            (&node.use_force, &mut self.use_force, phase::DEFAULTS),
+            (&node.use_mask, &mut self.use_mask, phase::DEFAULTS),
+            (
+                &node.use_stable_force,
+                &mut self.use_stable_force,
+                phase::STABLE,
+            ),
+            (
+                &node.use_stable_mask,
+                &mut self.use_stable_mask,
+                phase::STABLE,
+            ),
+        ];
+        for (lines, stream, ph) in files {
+            for (j, l) in lines.iter().enumerate() {
+                stream.push(
+                    Pos::new(Layer::Profile, i, ph, j as u32),
+                    &signed(l),
+                    &l.loc,
+                    false,
+                );
+            }
+        }
+        // Lists with removal.
+        for l in &node.package_mask {
+            self.masks
+                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        }
+        for l in &node.package_unmask {
+            self.unmasks
+                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        }
+        let profile_set_repo = repos.get(node.repo).formats.profile_set;
+        for item in &node.packages {
+            match item {
+                PackagesItem::Clear(_) => {
+                    self.packages.clear();
+                    if profile_set_repo {
+                        self.profile_set.clear();
+                    }
+                }
+                PackagesItem::Entry {
+                    loc,
+                    remove,
+                    system,
+                    atom,
+                    text,
+                } => {
+                    self.packages
+                        .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                    if profile_set_repo {
+                        self.profile_set
+                            .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                    }
+                }
+            }
+        }
+        for l in &node.package_provided {
+            let key = format!("{}-{}", l.value.0, l.value.1);
+            self.provided.apply(&l.loc, l.remove, key, l.value.clone());
+        }
+    }
+}
+
+/// Keeps the fold of every node's whole stack, so that profiles sharing
+/// ancestors fold them once per run.
+#[derive(Debug, Default)]
+pub struct Stacker {
+    memo: HashMap<NodeId, Arc<Fold>>,
+    /// How many node applications folding has done (for tests and
+    /// benchmarks: sharing shows as fewer).
+    pub applied: usize,
+}
+
+impl Stacker {
+    /// The fold of `id`'s whole stack: its first parent's (shared), then the
+    /// other parents' stacks and the node itself.
+    pub fn fold(&mut self, repos: &RepoSet, nodes: &NodeStore, id: NodeId) -> Arc<Fold> {
+        if let Some(f) = self.memo.get(&id) {
+            return f.clone();
+        }
+        let node = nodes.get(id);
+        let mut fold = match node.parents.first() {
+            Some(&(_, first)) => (*self.fold(repos, nodes, first)).clone(),
+            None => Fold::new(),
+        };
+        for &(_, p) in node.parents.iter().skip(1) {
+            for n in nodes.stack(p) {
+                fold.apply(repos, nodes.get(n));
+                self.applied += 1;
+            }
+        }
+        fold.apply(repos, node);
+        self.applied += 1;
+        let fold = Arc::new(fold);
+        self.memo.insert(id, fold.clone());
+        fold
+    }
+
     /// Stacks the profile whose leaf node is `leaf`.
+    pub fn profile(&mut self, repos: &RepoSet, nodes: &NodeStore, leaf: NodeId) -> Profile {
+        let fold = self.fold(repos, nodes, leaf);
+        Profile::finish(nodes, leaf, &fold)
+    }
+}
+
+impl Profile {
+    /// Stacks the profile whose leaf node is `leaf`, sharing nothing with
+    /// other profiles (see [`Stacker`] for the shared form).
     pub fn stack(repos: &RepoSet, nodes: &NodeStore, leaf: NodeId) -> Profile {
-        let stack = nodes.stack(leaf);
+        Stacker::default().profile(repos, nodes, leaf)
+    }
+
+    fn finish(nodes: &NodeStore, leaf: NodeId, fold: &Fold) -> Profile {
         let leaf_node = nodes.get(leaf);
         let mut p = Profile {
             name: leaf_node.name.clone(),
@@ -170,10 +363,10 @@ impl Profile {
             use_expand_values: BTreeMap::new(),
             use_defaults: FlagStream::default(),
             use_stable: FlagStream::default(),
-            use_force: FlagStream::default(),
-            use_mask: FlagStream::default(),
-            use_stable_force: FlagStream::default(),
-            use_stable_mask: FlagStream::default(),
+            use_force: fold.use_force.clone(),
+            use_mask: fold.use_mask.clone(),
+            use_stable_force: fold.use_stable_force.clone(),
+            use_stable_mask: fold.use_stable_mask.clone(),
             package_mask: Vec::new(),
             package_unmask: Vec::new(),
             accept_keywords: Vec::new(),
@@ -182,7 +375,7 @@ impl Profile {
             profile_set: Vec::new(),
             provided: Vec::new(),
             warnings: Vec::new(),
-            stack,
+            stack: fold.stack.clone(),
         };
         let nodes_in_order: Vec<&ProfileNode> = p.stack.iter().map(|&id| nodes.get(id)).collect();
         // What each node's reading skipped, once per node however often the
@@ -194,56 +387,22 @@ impl Profile {
                 p.warnings.extend(n.warnings.iter().cloned());
             }
         }
-        let cfgs = p.stack_variables(&nodes_in_order);
-        p.translate_use(&nodes_in_order, &cfgs);
-        p.stack_flag_files(&nodes_in_order);
-        p.stack_lists(repos, &nodes_in_order);
+        p.resolve_variables(fold);
+        p.translate_use(&nodes_in_order, &fold.cfgs);
+        p.finish_lists(fold);
         p.derive_use_expand_vars();
         p
     }
 
-    /// make.defaults of every node: returns each node's own (expanded)
-    /// assignments, last one per name, for the USE translation.
-    fn stack_variables(&mut self, nodes: &[&ProfileNode]) -> Vec<BTreeMap<String, Var>> {
-        let mut expand: HashMap<String, String> = MAKE_GLOBALS
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let mut cfgs = Vec::with_capacity(nodes.len());
-        let mut last: BTreeMap<String, Var> = BTreeMap::new();
-        let mut incr: BTreeMap<String, (Vec<String>, Option<Loc>)> = BTreeMap::new();
-        for node in nodes {
-            expand.remove("USE");
-            let mut cfg: BTreeMap<String, Var> = BTreeMap::new();
-            for file in &node.make_defaults {
-                for a in &file.assignments {
-                    let value = make_defaults::expand(&a.value, &expand);
-                    expand.insert(a.name.clone(), value.clone());
-                    cfg.insert(
-                        a.name.clone(),
-                        Var {
-                            value,
-                            loc: Some(file.file.at(a.line)),
-                        },
-                    );
-                }
-            }
-            for (name, var) in &cfg {
-                if INCREMENTALS.contains(&name.as_str()) {
-                    let e = incr.entry(name.clone()).or_default();
-                    e.0.extend(var.value.split_whitespace().map(str::to_owned));
-                    e.1 = var.loc.clone();
-                } else {
-                    last.insert(name.clone(), var.clone());
-                }
-            }
-            cfgs.push(cfg);
-        }
-        for (name, var) in last {
-            self.vars.insert(name, var);
+    /// The incremental variables and everything derived from the final
+    /// variables (USE_EXPAND lists, ARCH, accepted keywords and licenses).
+    fn resolve_variables(&mut self, fold: &Fold) {
+        for (name, var) in &fold.last {
+            self.vars.insert(name.clone(), var.clone());
         }
         // Incrementals: make.globals first, then the profile tokens.
-        for (name, (tokens, loc)) in incr {
+        for (name, (tokens, loc)) in &fold.incr {
+            let (name, loc) = (name.clone(), loc.clone());
             let mut acc: Vec<String> = Vec::new();
             let globals = MAKE_GLOBALS
                 .iter()
@@ -338,11 +497,10 @@ impl Profile {
                 },
             );
         }
-        cfgs
     }
 
     /// Each node's USE_EXPAND values and USE, as one positioned token stream.
-    fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[BTreeMap<String, Var>]) {
+    fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[Arc<BTreeMap<String, Var>>]) {
         for (i, (node, cfg)) in nodes.iter().zip(cfgs).enumerate() {
             let mut k = 0u32;
             let mut push = |stream: &mut FlagStream, tok: &str, loc: &Loc| {
@@ -398,77 +556,14 @@ impl Profile {
         }
     }
 
-    fn stack_flag_files(&mut self, nodes: &[&ProfileNode]) {
-        for (i, node) in nodes.iter().enumerate() {
-            let i = i as u16;
-            let files: [(&[Listed<Sym>], &mut FlagStream, u8); 4] = [
-                (&node.use_force, &mut self.use_force, phase::DEFAULTS),
-                (&node.use_mask, &mut self.use_mask, phase::DEFAULTS),
-                (
-                    &node.use_stable_force,
-                    &mut self.use_stable_force,
-                    phase::STABLE,
-                ),
-                (
-                    &node.use_stable_mask,
-                    &mut self.use_stable_mask,
-                    phase::STABLE,
-                ),
-            ];
-            for (lines, stream, ph) in files {
-                for (j, l) in lines.iter().enumerate() {
-                    stream.push(
-                        Pos::new(Layer::Profile, i, ph, j as u32),
-                        &signed(l),
-                        &l.loc,
-                        false,
-                    );
-                }
-            }
-        }
-    }
-
-    fn stack_lists(&mut self, repos: &RepoSet, nodes: &[&ProfileNode]) {
-        let mut masks = RemovalList::default();
-        let mut unmasks = RemovalList::default();
-        let mut packages = RemovalList::default();
-        let mut profile_set = RemovalList::default();
-        let mut provided = RemovalList::default();
-        for node in nodes {
-            for l in &node.package_mask {
-                masks.apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
-            }
-            for l in &node.package_unmask {
-                unmasks.apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
-            }
-            let profile_set_repo = repos.get(node.repo).formats.profile_set;
-            for item in &node.packages {
-                match item {
-                    PackagesItem::Clear(_) => {
-                        packages.clear();
-                        if profile_set_repo {
-                            profile_set.clear();
-                        }
-                    }
-                    PackagesItem::Entry {
-                        loc,
-                        remove,
-                        system,
-                        atom,
-                        text,
-                    } => {
-                        packages.apply(loc, *remove, text.clone(), (atom.clone(), *system));
-                        if profile_set_repo {
-                            profile_set.apply(loc, *remove, text.clone(), (atom.clone(), *system));
-                        }
-                    }
-                }
-            }
-            for l in &node.package_provided {
-                let key = format!("{}-{}", l.value.0, l.value.1);
-                provided.apply(&l.loc, l.remove, key, l.value.clone());
-            }
-        }
+    fn finish_lists(&mut self, fold: &Fold) {
+        let (masks, unmasks, packages, profile_set, provided) = (
+            &fold.masks,
+            &fold.unmasks,
+            &fold.packages,
+            &fold.profile_set,
+            &fold.provided,
+        );
         // Portage warns only for package.mask and package.unmask; its
         // stack_lists for packages and package.provided is silent.
         for (list, what, portage) in [
@@ -500,8 +595,8 @@ impl Profile {
                 });
             }
         }
-        self.package_mask = masks.items.into_values().collect();
-        self.package_unmask = unmasks.items.into_values().collect();
+        self.package_mask = masks.items.values().cloned().collect();
+        self.package_unmask = unmasks.items.values().cloned().collect();
         self.system = packages
             .items
             .values()
@@ -514,7 +609,7 @@ impl Profile {
             .filter(|((_, system), _)| !*system)
             .map(|((a, _), l)| (a.clone(), l.clone()))
             .collect();
-        self.provided = provided.items.into_values().collect();
+        self.provided = provided.items.values().cloned().collect();
     }
 
     /// USE_EXPAND variables as Portage reports them after `regenerate`: the
@@ -571,6 +666,7 @@ fn signed(l: &Listed<Sym>) -> String {
 }
 
 /// Shape (A) of spec §8.3: an ordered set with removal by exact string.
+#[derive(Clone, Debug)]
 struct RemovalList<T> {
     items: indexmap_lite::Map<String, (T, Loc)>,
     unmatched: Vec<(Loc, String)>,
@@ -606,6 +702,7 @@ impl<T> RemovalList<T> {
 mod indexmap_lite {
     use ahash::HashMap;
 
+    #[derive(Clone, Debug)]
     pub struct Map<K, V> {
         keys: Vec<Option<K>>,
         values: Vec<Option<V>>,
@@ -647,10 +744,6 @@ mod indexmap_lite {
 
         pub fn values(&self) -> impl Iterator<Item = &V> {
             self.values.iter().flatten()
-        }
-
-        pub fn into_values(self) -> impl Iterator<Item = V> {
-            self.values.into_iter().flatten()
         }
     }
 }
@@ -749,6 +842,31 @@ mod tests {
         assert_eq!(p.system.len(), 51);
         let set: Vec<String> = p.profile_set.iter().map(|(a, _)| a.to_string()).collect();
         assert_eq!(set, ["genpack/paravirt", "genpack/base"]);
+    }
+
+    #[test]
+    fn siblings_share_their_ancestors_fold() {
+        let repos = real();
+        let mut store = NodeStore::default();
+        let gentoo = repos.by_name("gentoo").unwrap().id;
+        let base = store
+            .load(&repos, gentoo, "default/linux/amd64/23.0")
+            .unwrap();
+        let systemd = store
+            .load(&repos, gentoo, "default/linux/amd64/23.0/systemd")
+            .unwrap();
+        let mut stacker = Stacker::default();
+        let a = stacker.profile(&repos, &store, base);
+        let after_first = stacker.applied;
+        assert_eq!(after_first, a.stack.len());
+        let b = stacker.profile(&repos, &store, systemd);
+        // systemd's stack is 23.0's, then targets/systemd and itself.
+        assert_eq!(b.stack.len(), a.stack.len() + 2);
+        assert_eq!(stacker.applied - after_first, 2);
+        // Same answer as stacking alone.
+        let alone = Profile::stack(&repos, &store, systemd);
+        assert_eq!(alone.global_use(), b.global_use());
+        assert_eq!(alone.vars, b.vars);
     }
 
     #[test]
