@@ -399,7 +399,7 @@ fn why_names_the_deciding_file_and_line() {
     assert!(run.stdout.contains("not visible"), "{}", run.stdout);
     assert!(
         run.stdout.contains(&format!(
-            "package.mask: masked by 'cat/repomasked' ({})",
+            "package.mask: package.mask entry 'cat/repomasked' ({})",
             at("fx/profiles/package.mask", 3)
         )),
         "{}",
