@@ -116,18 +116,19 @@ pub enum RepoError {
 
 /// One `[section]` of repos.conf, before the repository itself is read.
 #[derive(Clone, Debug)]
-struct RepoConfEntry {
-    name: String,
-    loc: Loc,
-    location: Option<PathBuf>,
-    masters: Option<(Loc, String)>,
+pub struct RepoConfEntry {
+    pub name: String,
+    pub loc: Loc,
+    /// Resolved against the folder of the file that set it.
+    pub location: Option<PathBuf>,
+    pub masters: Option<(Loc, String)>,
 }
 
 /// What repos.conf says: the main repository and the sections.
 #[derive(Clone, Debug, Default)]
-struct ReposConf {
-    main_repo: Option<String>,
-    entries: Vec<RepoConfEntry>,
+pub struct ReposConf {
+    pub main_repo: Option<String>,
+    pub entries: Vec<RepoConfEntry>,
 }
 
 impl RepoSet {
@@ -375,13 +376,13 @@ fn parse_profile_formats(value: &str, loc: &Loc, warnings: &mut Vec<Warning>) ->
 
 /// `metadata/layout.conf`: `key = value` lines, `#` comment lines.
 #[derive(Clone, Debug, Default)]
-struct LayoutConf {
-    entries: Vec<(Loc, String, String)>,
+pub struct LayoutConf {
+    pub entries: Vec<(Loc, String, String)>,
 }
 
 impl LayoutConf {
     /// The last value given for `key` (later lines override earlier ones).
-    fn get(&self, key: &str) -> Option<(Loc, &str)> {
+    pub fn get(&self, key: &str) -> Option<(Loc, &str)> {
         self.entries
             .iter()
             .rev()
@@ -392,6 +393,11 @@ impl LayoutConf {
 
 fn read_layout_conf(path: &Path) -> Result<LayoutConf, RepoError> {
     let text = source::read_utf8(path)?;
+    parse_layout_conf(&text, path)
+}
+
+/// The text of a layout.conf read from `path` (named in locations).
+pub fn parse_layout_conf(text: &str, path: &Path) -> Result<LayoutConf, RepoError> {
     let mut conf = LayoutConf::default();
     for (i, raw) in text.lines().enumerate() {
         let loc = Loc::new(path, i as u32 + 1);
@@ -456,6 +462,20 @@ fn read_repos_conf(path: &Path) -> Result<ReposConf, RepoError> {
 
 fn parse_repos_conf_file(path: &Path, conf: &mut ReposConf) -> Result<(), RepoError> {
     let text = source::read_utf8(path)?;
+    parse_repos_conf_into(&text, path, conf)
+}
+
+/// The text of one repos.conf file read from `path` (named in locations;
+/// relative `location`s resolve against its folder).
+pub fn parse_repos_conf(text: &str, path: &Path) -> Result<ReposConf, RepoError> {
+    let mut conf = ReposConf::default();
+    parse_repos_conf_into(text, path, &mut conf)?;
+    Ok(conf)
+}
+
+/// Adds one file's sections to `conf`: a section named again (in this or an
+/// earlier file) updates the earlier one, as Portage's reader does.
+fn parse_repos_conf_into(text: &str, path: &Path, conf: &mut ReposConf) -> Result<(), RepoError> {
     let base = path.parent().unwrap_or(Path::new("."));
     // None: before any section; Some(None): [DEFAULT]; Some(Some(i)): entry i.
     let mut section: Option<Option<usize>> = None;
