@@ -349,7 +349,12 @@ fn read_repository(
     Ok((repo, masters))
 }
 
-fn parse_profile_formats(value: &str, loc: &Loc, warnings: &mut Vec<Warning>) -> ProfileFormats {
+/// The words of layout.conf `profile-formats` (unknown ones warned about).
+pub fn parse_profile_formats(
+    value: &str,
+    loc: &Loc,
+    warnings: &mut Vec<Warning>,
+) -> ProfileFormats {
     let mut f = ProfileFormats::default();
     for w in value.split_whitespace() {
         match w {
