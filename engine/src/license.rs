@@ -40,18 +40,33 @@ impl LicenseGroups {
     pub fn expand(&self, name: Sym, warnings: &mut Vec<Warning>) -> Vec<Sym> {
         let mut out = Vec::new();
         let mut seen = HashSet::default();
-        self.expand_into(name, &mut out, &mut seen, &mut Vec::new(), warnings);
+        let mut done = HashSet::default();
+        self.expand_into(
+            name,
+            &mut out,
+            &mut seen,
+            &mut done,
+            &mut Vec::new(),
+            warnings,
+        );
         out
     }
 
+    /// `done` holds the groups already expanded in this call: expanding one
+    /// again would add no license (all of them are in `seen`), and groups
+    /// that share subgroups would otherwise be walked exponentially often.
     fn expand_into(
         &self,
         name: Sym,
         out: &mut Vec<Sym>,
         seen: &mut HashSet<Sym>,
+        done: &mut HashSet<Sym>,
         path: &mut Vec<Sym>,
         warnings: &mut Vec<Warning>,
     ) {
+        if done.contains(&name) {
+            return;
+        }
         let Some((loc, members)) = self.groups.get(&name) else {
             warnings.push(Warning {
                 loc: Loc::new("license_groups", 0),
@@ -69,7 +84,7 @@ impl LicenseGroups {
         path.push(name);
         for &m in members {
             match m.as_str().strip_prefix('@') {
-                Some(g) => self.expand_into(Sym::new(g), out, seen, path, warnings),
+                Some(g) => self.expand_into(Sym::new(g), out, seen, done, path, warnings),
                 None => {
                     if seen.insert(m) {
                         out.push(m);
@@ -78,6 +93,7 @@ impl LicenseGroups {
             }
         }
         path.pop();
+        done.insert(name);
     }
 }
 
@@ -191,6 +207,28 @@ mod tests {
             accept_license_value(Some("foo")),
             ["*", "-@EULA", "foo"].map(String::from)
         );
+    }
+
+    /// Found while writing the pipeline fuzz target (stress input, not the
+    /// fuzzer): groups that each include the next one twice made `expand`
+    /// walk 2^N paths, so 40 license_groups lines never finished.
+    #[test]
+    fn shared_subgroups_expand_once() {
+        let mut g = LicenseGroups::default();
+        let loc = Loc::new("license_groups", 1);
+        for i in 0..40 {
+            let next = format!("@G{}", i + 1);
+            g.define(loc.clone(), &format!("G{i}"), &[&next, "MIT", &next]);
+        }
+        g.define(loc.clone(), "G40", &["BSD", "@G0"]);
+        let mut w = Vec::new();
+        let got: Vec<_> = g
+            .expand(Sym::new("G0"), &mut w)
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(got, ["BSD", "MIT"]);
+        assert_eq!(w.len(), 1, "{w:?}");
     }
 
     #[test]

@@ -116,18 +116,21 @@ pub enum RepoError {
 
 /// One `[section]` of repos.conf, before the repository itself is read.
 #[derive(Clone, Debug)]
-struct RepoConfEntry {
-    name: String,
-    loc: Loc,
-    location: Option<PathBuf>,
-    masters: Option<(Loc, String)>,
+pub struct RepoConfEntry {
+    pub name: String,
+    pub loc: Loc,
+    /// Resolved against the folder of the file that set it.
+    pub location: Option<PathBuf>,
+    pub masters: Option<(Loc, String)>,
 }
 
 /// What repos.conf says: the main repository and the sections.
 #[derive(Clone, Debug, Default)]
-struct ReposConf {
-    main_repo: Option<String>,
-    entries: Vec<RepoConfEntry>,
+pub struct ReposConf {
+    pub main_repo: Option<String>,
+    pub entries: Vec<RepoConfEntry>,
+    /// Position in `entries` of each section name.
+    index: ahash::HashMap<String, usize>,
 }
 
 impl RepoSet {
@@ -348,7 +351,12 @@ fn read_repository(
     Ok((repo, masters))
 }
 
-fn parse_profile_formats(value: &str, loc: &Loc, warnings: &mut Vec<Warning>) -> ProfileFormats {
+/// The words of layout.conf `profile-formats` (unknown ones warned about).
+pub fn parse_profile_formats(
+    value: &str,
+    loc: &Loc,
+    warnings: &mut Vec<Warning>,
+) -> ProfileFormats {
     let mut f = ProfileFormats::default();
     for w in value.split_whitespace() {
         match w {
@@ -375,13 +383,13 @@ fn parse_profile_formats(value: &str, loc: &Loc, warnings: &mut Vec<Warning>) ->
 
 /// `metadata/layout.conf`: `key = value` lines, `#` comment lines.
 #[derive(Clone, Debug, Default)]
-struct LayoutConf {
-    entries: Vec<(Loc, String, String)>,
+pub struct LayoutConf {
+    pub entries: Vec<(Loc, String, String)>,
 }
 
 impl LayoutConf {
     /// The last value given for `key` (later lines override earlier ones).
-    fn get(&self, key: &str) -> Option<(Loc, &str)> {
+    pub fn get(&self, key: &str) -> Option<(Loc, &str)> {
         self.entries
             .iter()
             .rev()
@@ -392,6 +400,11 @@ impl LayoutConf {
 
 fn read_layout_conf(path: &Path) -> Result<LayoutConf, RepoError> {
     let text = source::read_utf8(path)?;
+    parse_layout_conf(&text, path)
+}
+
+/// The text of a layout.conf read from `path` (named in locations).
+pub fn parse_layout_conf(text: &str, path: &Path) -> Result<LayoutConf, RepoError> {
     let mut conf = LayoutConf::default();
     for (i, raw) in text.lines().enumerate() {
         let loc = Loc::new(path, i as u32 + 1);
@@ -456,6 +469,20 @@ fn read_repos_conf(path: &Path) -> Result<ReposConf, RepoError> {
 
 fn parse_repos_conf_file(path: &Path, conf: &mut ReposConf) -> Result<(), RepoError> {
     let text = source::read_utf8(path)?;
+    parse_repos_conf_into(&text, path, conf)
+}
+
+/// The text of one repos.conf file read from `path` (named in locations;
+/// relative `location`s resolve against its folder).
+pub fn parse_repos_conf(text: &str, path: &Path) -> Result<ReposConf, RepoError> {
+    let mut conf = ReposConf::default();
+    parse_repos_conf_into(text, path, &mut conf)?;
+    Ok(conf)
+}
+
+/// Adds one file's sections to `conf`: a section named again (in this or an
+/// earlier file) updates the earlier one, as Portage's reader does.
+fn parse_repos_conf_into(text: &str, path: &Path, conf: &mut ReposConf) -> Result<(), RepoError> {
     let base = path.parent().unwrap_or(Path::new("."));
     // None: before any section; Some(None): [DEFAULT]; Some(Some(i)): entry i.
     let mut section: Option<Option<usize>> = None;
@@ -476,8 +503,8 @@ fn parse_repos_conf_file(path: &Path, conf: &mut ReposConf) -> Result<(), RepoEr
             if name == "DEFAULT" {
                 section = Some(None);
             } else {
-                let idx = match conf.entries.iter().position(|e| e.name == name) {
-                    Some(idx) => idx,
+                let idx = match conf.index.get(name) {
+                    Some(&idx) => idx,
                     None => {
                         conf.entries.push(RepoConfEntry {
                             name: name.to_owned(),
@@ -485,6 +512,7 @@ fn parse_repos_conf_file(path: &Path, conf: &mut ReposConf) -> Result<(), RepoEr
                             location: None,
                             masters: None,
                         });
+                        conf.index.insert(name.to_owned(), conf.entries.len() - 1);
                         conf.entries.len() - 1
                     }
                 };
@@ -577,6 +605,24 @@ mod tests {
         assert!(msg.contains("layout.conf:2"), "{msg}");
         assert!(msg.contains("'nowhere'"), "{msg}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Found by stress-testing the repos_conf fuzz target's parser: each
+    /// section header looked its name up by a linear scan of the sections
+    /// so far, so 100 000 sections took about a minute (quadratic).
+    #[test]
+    fn many_sections_parse_in_linear_time() {
+        let mut text = String::new();
+        for i in 0..100_000 {
+            text.push_str(&format!("[s{i}]\nlocation = r{i}\n"));
+        }
+        text.push_str("[s7]\nmasters = s1\n");
+        let conf = parse_repos_conf(&text, Path::new("/etc/repos.conf")).unwrap();
+        assert_eq!(conf.entries.len(), 100_000);
+        let s7 = &conf.entries[7];
+        assert_eq!(s7.location.as_deref(), Some(Path::new("/etc/r7")));
+        assert_eq!(s7.masters.as_ref().map(|(_, m)| m.as_str()), Some("s1"));
+        assert_eq!(s7.loc.line, 15);
     }
 
     #[test]

@@ -151,25 +151,38 @@ fn suffix_kind(b: &[u8]) -> Option<(u8, usize)> {
         .map(|&(name, kind)| (kind, name.len()))
 }
 
+/// Where and how a version text breaks the grammar; positions only, so that
+/// [`is_vr`] (called once per `-` of a package name) never copies the text.
+enum Bad {
+    Empty,
+    TooLong,
+    NoLeadingDigit,
+    EmptyComponent,
+    /// Byte index of the `_` before the unknown suffix.
+    UnknownSuffix(usize),
+    EmptyRevision,
+    /// Byte index of the unexpected character.
+    Unexpected(usize),
+}
+
 /// Checks the full grammar
-/// `\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|p)\d*)*(-r\d+)?`.
-fn validate(s: &str) -> Result<(), VersionError> {
-    let b = s.as_bytes();
-    let err_text = || Box::<str>::from(s);
+/// `\d+(\.\d+)*[a-z]?(_(alpha|beta|pre|rc|p)\d*)*(-r\d+)?`, stopping at
+/// the first byte that breaks it.
+fn scan(b: &[u8]) -> Result<(), Bad> {
     if b.is_empty() {
-        return Err(VersionError::Empty);
+        return Err(Bad::Empty);
     }
     if u32::try_from(b.len()).is_err() {
-        return Err(VersionError::TooLong);
+        return Err(Bad::TooLong);
     }
     if !b[0].is_ascii_digit() {
-        return Err(VersionError::NoLeadingDigit(err_text()));
+        return Err(Bad::NoLeadingDigit);
     }
     let mut i = digit_run(b, 0);
     while i < b.len() && b[i] == b'.' {
         let j = digit_run(b, i + 1);
         if j == i + 1 {
-            return Err(VersionError::EmptyComponent(err_text()));
+            return Err(Bad::EmptyComponent);
         }
         i = j;
     }
@@ -179,35 +192,49 @@ fn validate(s: &str) -> Result<(), VersionError> {
     while i < b.len() && b[i] == b'_' {
         match suffix_kind(&b[i + 1..]) {
             Some((_, len)) => i = digit_run(b, i + 1 + len),
-            None => {
-                let end = b[i + 1..]
-                    .iter()
-                    .position(|c| !c.is_ascii_alphanumeric())
-                    .map_or(b.len(), |p| i + 1 + p);
-                return Err(VersionError::UnknownSuffix(
-                    err_text(),
-                    Box::from(&s[i + 1..end]),
-                ));
-            }
+            None => return Err(Bad::UnknownSuffix(i)),
         }
     }
     if b[i..].starts_with(b"-r") {
         let j = digit_run(b, i + 2);
         if j == i + 2 {
-            return Err(VersionError::EmptyRevision(err_text()));
+            return Err(Bad::EmptyRevision);
         }
         i = j;
     }
     if i < b.len() {
-        let c = s[i..].chars().next().unwrap_or('?');
-        return Err(VersionError::Unexpected(err_text(), c, i));
+        return Err(Bad::Unexpected(i));
     }
     Ok(())
 }
 
+/// [`scan`] with an error that quotes the text.
+fn validate(s: &str) -> Result<(), VersionError> {
+    let text = || Box::<str>::from(s);
+    scan(s.as_bytes()).map_err(|bad| match bad {
+        Bad::Empty => VersionError::Empty,
+        Bad::TooLong => VersionError::TooLong,
+        Bad::NoLeadingDigit => VersionError::NoLeadingDigit(text()),
+        Bad::EmptyComponent => VersionError::EmptyComponent(text()),
+        Bad::UnknownSuffix(i) => {
+            let b = s.as_bytes();
+            let end = b[i + 1..]
+                .iter()
+                .position(|c| !c.is_ascii_alphanumeric())
+                .map_or(b.len(), |p| i + 1 + p);
+            VersionError::UnknownSuffix(text(), Box::from(&s[i + 1..end]))
+        }
+        Bad::EmptyRevision => VersionError::EmptyRevision(text()),
+        Bad::Unexpected(i) => {
+            let c = s[i..].chars().next().unwrap_or('?');
+            VersionError::Unexpected(text(), c, i)
+        }
+    })
+}
+
 /// Whether `s` is a complete version, revision allowed (portage `_vr`).
 fn is_vr(s: &str) -> bool {
-    !s.is_empty() && s.as_bytes()[0].is_ascii_digit() && validate(s).is_ok()
+    !s.is_empty() && s.as_bytes()[0].is_ascii_digit() && scan(s.as_bytes()).is_ok()
 }
 
 // ---------------------------------------------------------------------------
@@ -1128,5 +1155,44 @@ mod tests {
         assert!(valid_keyword("amd64") && valid_keyword("~arm64") && valid_keyword("-x86"));
         assert!(valid_keyword("-*") && valid_keyword("amd64-linux"));
         assert!(!valid_keyword("~") && !valid_keyword("*") && !valid_keyword("~-x"));
+    }
+
+    /// Found by stress-testing the fuzz targets' parsers with huge lines:
+    /// `split_pn` tries every `-` of a name and each failed try copied the
+    /// whole rest into an error message, so a 1 MiB name with 200 000 dashes
+    /// took minutes (quadratic). Trying a dash must cost only what it reads.
+    #[test]
+    fn many_dashes_split_in_linear_time() {
+        let pf = "a-1a-".repeat(200_000) + "1";
+        assert!(split_pf(&pf).is_none());
+        assert!(!valid_package_name(&pf[..pf.len() - 2]));
+        let cpv = format!("c/{pf}");
+        assert!(split_cpv(&cpv).is_err());
+        let dashes = "a-".repeat(500_000);
+        assert!(split_pf(&dashes).is_none());
+        assert!(valid_package_name(&dashes[..dashes.len() - 1]));
+    }
+
+    #[test]
+    fn version_errors_still_quote_the_text() {
+        let e = Version::parse("1_foo2").unwrap_err();
+        assert_eq!(
+            e,
+            VersionError::UnknownSuffix("1_foo2".into(), "foo2".into())
+        );
+        let e = Version::parse("1.2-x").unwrap_err();
+        assert_eq!(e, VersionError::Unexpected("1.2-x".into(), '-', 3));
+        assert_eq!(
+            Version::parse("1.").unwrap_err(),
+            VersionError::EmptyComponent("1.".into())
+        );
+        assert_eq!(
+            Version::parse("1-r").unwrap_err(),
+            VersionError::EmptyRevision("1-r".into())
+        );
+        assert_eq!(
+            Version::parse("a").unwrap_err(),
+            VersionError::NoLeadingDigit("a".into())
+        );
     }
 }

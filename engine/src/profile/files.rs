@@ -358,10 +358,20 @@ pub fn read_profile_file(
         let Some(text) = read_text(&path)? else {
             continue;
         };
-        let file = Loc::new(path, 0);
-        out.extend(clean_lines(&text).into_iter().map(|l| (file.at(l.line), l)));
+        out.extend(located_lines(&path, &text));
     }
     Ok(Some(out))
+}
+
+/// [`clean_lines`] of one file's `text`, each line with its [`Loc`] in
+/// `path`: the input of the pure `parse_*` functions below, which the path
+/// readers call after reading (and, for a directory form, concatenating).
+pub fn located_lines(path: &Path, text: &str) -> Vec<(Loc, Line)> {
+    let file = Loc::new(path, 0);
+    clean_lines(text)
+        .into_iter()
+        .map(|l| (file.at(l.line), l))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -538,20 +548,24 @@ pub fn read_parent(dir: &Path) -> Result<Option<Vec<ParentEntry>>, FileError> {
     let Some(lines) = read_profile_file(dir, "parent", false)? else {
         return Ok(None);
     };
+    parse_parent(&dir.join("parent"), lines).map(Some)
+}
+
+/// The lines of a `parent` file (`file` names it in the error): an error
+/// when there are none.
+pub fn parse_parent(file: &Path, lines: Vec<(Loc, Line)>) -> Result<Vec<ParentEntry>, FileError> {
     if lines.is_empty() {
         return Err(FileError::EmptyParent {
-            loc: Loc::new(dir.join("parent"), 0),
+            loc: Loc::new(file, 0),
         });
     }
-    Ok(Some(
-        lines
-            .into_iter()
-            .map(|(loc, l)| ParentEntry {
-                loc,
-                path: l.joined(),
-            })
-            .collect(),
-    ))
+    Ok(lines
+        .into_iter()
+        .map(|(loc, l)| ParentEntry {
+            loc,
+            path: l.joined(),
+        })
+        .collect())
 }
 
 /// The content of an `eapi` file.
@@ -571,16 +585,21 @@ pub fn read_eapi(dir: &Path) -> Result<Option<EapiFile>, FileError> {
     let Some(text) = read_text(&path)? else {
         return Ok(None);
     };
-    let first = physical_lines(&text).next().map_or("", |(_, l)| l);
+    parse_eapi(&path, &text).map(Some)
+}
+
+/// The text of an `eapi` file at `path` (see [`read_eapi`]).
+pub fn parse_eapi(path: &Path, text: &str) -> Result<EapiFile, FileError> {
+    let first = physical_lines(text).next().map_or("", |(_, l)| l);
     let eapi = first.trim_matches(is_py_space);
     let loc = Loc::new(path, 1);
     if eapi.is_empty() {
         return Err(FileError::EmptyEapi { loc });
     }
-    Ok(Some(EapiFile {
+    Ok(EapiFile {
         loc,
         eapi: eapi.to_owned(),
-    }))
+    })
 }
 
 /// The content of a `deprecated` file (spec §7.5).
@@ -602,7 +621,12 @@ pub fn read_deprecated(dir: &Path) -> Result<Option<Deprecated>, FileError> {
     let Some(text) = read_text(&path)? else {
         return Ok(None);
     };
-    let mut lines = physical_lines(&text).map(|(_, l)| l);
+    Ok(Some(parse_deprecated(&path, &text)))
+}
+
+/// The text of a `deprecated` file at `path` (see [`read_deprecated`]).
+pub fn parse_deprecated(path: &Path, text: &str) -> Deprecated {
+    let mut lines = physical_lines(text).map(|(_, l)| l);
     let replacement = lines
         .next()
         .map(|l| l.trim_matches(is_py_space))
@@ -612,11 +636,11 @@ pub fn read_deprecated(dir: &Path) -> Result<Option<Deprecated>, FileError> {
         .skip_while(|l| l.trim_matches(is_py_space).is_empty())
         .collect();
     let message = rest.join("\n").trim_end().to_owned();
-    Ok(Some(Deprecated {
+    Deprecated {
         loc: Loc::new(path, 1),
         replacement,
         message,
-    }))
+    }
 }
 
 /// One atom line of a `packages` file.
@@ -646,31 +670,34 @@ pub fn read_packages(dir: &Path) -> Result<Option<Vec<PackagesLine>>, FileError>
     let Some(lines) = read_profile_file(dir, "packages", false)? else {
         return Ok(None);
     };
-    Ok(Some(
-        lines
-            .into_iter()
-            .map(|(loc, l)| {
-                let value = l.joined();
-                if value == "-*" {
-                    return PackagesLine::Clear(loc);
-                }
-                let (remove, rest) = match value.strip_prefix('-') {
-                    Some(r) => (true, r),
-                    None => (false, value.as_str()),
-                };
-                let (system, atom) = match rest.strip_prefix('*') {
-                    Some(r) => (true, r),
-                    None => (false, rest),
-                };
-                PackagesLine::Entry(PackagesEntry {
-                    loc,
-                    remove,
-                    system,
-                    atom: atom.to_owned(),
-                })
+    Ok(Some(parse_packages(lines)))
+}
+
+/// The lines of a `packages` file (see [`read_packages`]).
+pub fn parse_packages(lines: Vec<(Loc, Line)>) -> Vec<PackagesLine> {
+    lines
+        .into_iter()
+        .map(|(loc, l)| {
+            let value = l.joined();
+            if value == "-*" {
+                return PackagesLine::Clear(loc);
+            }
+            let (remove, rest) = match value.strip_prefix('-') {
+                Some(r) => (true, r),
+                None => (false, value.as_str()),
+            };
+            let (system, atom) = match rest.strip_prefix('*') {
+                Some(r) => (true, r),
+                None => (false, rest),
+            };
+            PackagesLine::Entry(PackagesEntry {
+                loc,
+                remove,
+                system,
+                atom: atom.to_owned(),
             })
-            .collect(),
-    ))
+        })
+        .collect()
 }
 
 /// One line of a list file (`package.mask`, `use.mask`, `arch.list`, …).
@@ -683,7 +710,9 @@ pub struct ListEntry {
     pub value: String,
 }
 
-fn list_entries(lines: Vec<(Loc, Line)>) -> Vec<ListEntry> {
+/// The lines of a list file (`package.mask`, `use.mask`, `arch.list`, …):
+/// what [`read_list`], [`read_arch_list`] and [`read_categories`] return.
+pub fn parse_list(lines: Vec<(Loc, Line)>) -> Vec<ListEntry> {
     lines
         .into_iter()
         .map(|(loc, l)| {
@@ -712,7 +741,7 @@ pub fn read_list(
     allow_dir: bool,
 ) -> Result<Option<Vec<ListEntry>>, FileError> {
     let allow = allow_dir && kind.directory_form_allowed();
-    Ok(read_profile_file(dir, kind.file_name(), allow)?.map(list_entries))
+    Ok(read_profile_file(dir, kind.file_name(), allow)?.map(parse_list))
 }
 
 /// One line of an atom-with-tokens file (`package.use`, …).
@@ -744,6 +773,15 @@ pub fn read_atom_tokens(
     let Some(lines) = read_profile_file(dir, kind.file_name(), allow)? else {
         return Ok(None);
     };
+    parse_atom_tokens(lines, tokens_required).map(Some)
+}
+
+/// The lines of an atom-with-tokens file (see [`read_atom_tokens`]); a line
+/// with only an atom is an error when `tokens_required`.
+pub fn parse_atom_tokens(
+    lines: Vec<(Loc, Line)>,
+    tokens_required: bool,
+) -> Result<Vec<AtomTokensEntry>, FileError> {
     let mut out = Vec::with_capacity(lines.len());
     for (loc, l) in lines {
         let mut tokens = l.tokens.into_iter();
@@ -754,7 +792,7 @@ pub fn read_atom_tokens(
         }
         out.push(AtomTokensEntry { loc, atom, tokens });
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 // ---------------------------------------------------------------------------
@@ -779,6 +817,11 @@ pub fn read_profiles_desc(
     let Some(lines) = read_profile_file(profiles_dir, "profiles.desc", false)? else {
         return Ok(None);
     };
+    parse_profiles_desc(lines).map(Some)
+}
+
+/// The lines of `profiles.desc` (see [`read_profiles_desc`]).
+pub fn parse_profiles_desc(lines: Vec<(Loc, Line)>) -> Result<Vec<ProfilesDescEntry>, FileError> {
     let mut out = Vec::with_capacity(lines.len());
     for (loc, l) in lines {
         let n = l.tokens.len();
@@ -798,19 +841,19 @@ pub fn read_profiles_desc(
             }
         }
     }
-    Ok(Some(out))
+    Ok(out)
 }
 
 /// `profiles_dir/arch.list`: one arch per line; portage stacks it over the
 /// repositories with `-arch` removal, hence [`ListEntry`]. `None` when missing.
 pub fn read_arch_list(profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
-    Ok(read_profile_file(profiles_dir, "arch.list", false)?.map(list_entries))
+    Ok(read_profile_file(profiles_dir, "arch.list", false)?.map(parse_list))
 }
 
 /// `profiles_dir/categories`: one category per line, stacked like
 /// `arch.list`. `None` when missing.
 pub fn read_categories(profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
-    Ok(read_profile_file(profiles_dir, "categories", false)?.map(list_entries))
+    Ok(read_profile_file(profiles_dir, "categories", false)?.map(parse_list))
 }
 
 /// `profiles_dir/repo_name`: the first line, trimmed (portage
@@ -821,11 +864,16 @@ pub fn read_repo_name(profiles_dir: &Path) -> Result<Option<(Loc, String)>, File
     let Some(text) = read_text(&path)? else {
         return Ok(None);
     };
-    let first = physical_lines(&text).next().map_or("", |(_, l)| l);
-    Ok(Some((
+    Ok(Some(parse_repo_name(&path, &text)))
+}
+
+/// The text of `repo_name` at `path` (see [`read_repo_name`]).
+pub fn parse_repo_name(path: &Path, text: &str) -> (Loc, String) {
+    let first = physical_lines(text).next().map_or("", |(_, l)| l);
+    (
         Loc::new(path, 1),
         first.trim_matches(is_py_space).to_owned(),
-    )))
+    )
 }
 
 /// One line of `profiles/license_groups`: `NAME member @GROUP …`.
@@ -846,21 +894,24 @@ pub fn read_license_groups(
     let Some(lines) = read_profile_file(profiles_dir, "license_groups", false)? else {
         return Ok(None);
     };
-    Ok(Some(
-        lines
-            .into_iter()
-            .filter(|(_, l)| l.tokens.len() >= 2)
-            .map(|(loc, l)| {
-                let mut t = l.tokens.into_iter();
-                let name = t.next().unwrap_or_default();
-                LicenseGroupLine {
-                    loc,
-                    name,
-                    members: t.collect(),
-                }
-            })
-            .collect(),
-    ))
+    Ok(Some(parse_license_groups(lines)))
+}
+
+/// The lines of `license_groups` (see [`read_license_groups`]).
+pub fn parse_license_groups(lines: Vec<(Loc, Line)>) -> Vec<LicenseGroupLine> {
+    lines
+        .into_iter()
+        .filter(|(_, l)| l.tokens.len() >= 2)
+        .map(|(loc, l)| {
+            let mut t = l.tokens.into_iter();
+            let name = t.next().unwrap_or_default();
+            LicenseGroupLine {
+                loc,
+                name,
+                members: t.collect(),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -160,19 +160,42 @@ pub fn expand<V: VarLookup + ?Sized>(value: &RawValue, vars: &V) -> String {
     expand_with(value, |n| vars.lookup(n))
 }
 
+/// Longest value [`expand`] builds. Portage has no limit, but a variable
+/// that doubles itself (`A="$A$A"`, forty lines) would need a terabyte;
+/// real values are below 1 KiB. A longer expansion gives the empty string,
+/// as Portage's own expansion failures do, and [`TOO_LONG`] as the problem.
+pub const MAX_EXPANDED_LEN: usize = 64 * 1024;
+
+/// The problem [`parse_and_expand`] reports for a value longer than
+/// [`MAX_EXPANDED_LEN`] after expansion.
+pub const TOO_LONG: &str = "value longer than 64 KiB after expansion";
+
 /// [`expand`] with a lookup function.
 pub fn expand_with<'m>(value: &RawValue, lookup: impl Fn(&str) -> Option<&'m str>) -> String {
+    try_expand_with(value, lookup).unwrap_or_default()
+}
+
+/// [`expand_with`], but `None` when the result would be longer than
+/// [`MAX_EXPANDED_LEN`].
+pub fn try_expand_with<'m>(
+    value: &RawValue,
+    lookup: impl Fn(&str) -> Option<&'m str>,
+) -> Option<String> {
     if value.problem.is_some() {
-        return String::new();
+        return Some(String::new());
     }
     let mut out = String::new();
     for p in &value.pieces {
-        match p {
-            Piece::Lit(s) => out.push_str(s),
-            Piece::Var(n) => out.push_str(lookup(n).unwrap_or("")),
+        let piece = match p {
+            Piece::Lit(s) => s.as_str(),
+            Piece::Var(n) => lookup(n).unwrap_or(""),
+        };
+        if out.len() + piece.len() > MAX_EXPANDED_LEN {
+            return None;
         }
+        out.push_str(piece);
     }
-    out
+    Some(out)
 }
 
 /// One assignment after expansion (see [`parse_and_expand`]).
@@ -197,13 +220,16 @@ pub fn parse_and_expand<S: BuildHasher>(
     let assignments = parse(text, file)?;
     let mut out = Vec::with_capacity(assignments.len());
     for a in assignments {
-        let value = expand(&a.value, &*vars);
+        let (value, problem) = match try_expand_with(&a.value, |n| vars.lookup(n)) {
+            Some(v) => (v, a.value.problem),
+            None => (String::new(), Some(TOO_LONG)),
+        };
         vars.insert(a.name.clone(), value.clone());
         out.push(Expanded {
             line: a.line,
             name: a.name,
             value,
-            problem: a.value.problem,
+            problem,
         });
     }
     Ok(out)
@@ -665,6 +691,29 @@ mod tests {
 
     fn err(text: &str) -> String {
         parse(text, &file()).unwrap_err().to_string()
+    }
+
+    /// Found by a stress input written alongside the make_defaults fuzz
+    /// target: `A="$A$A"` repeated grows A exponentially, so 60 short lines
+    /// asked for 2^60 bytes. Expansion now stops at MAX_EXPANDED_LEN.
+    #[test]
+    fn self_doubling_values_are_bounded() {
+        let text = "A=x\n".to_owned() + &"A=\"$A$A\"\n".repeat(60) + "B=\"[$A]\"\n";
+        let mut vars = HashMap::new();
+        let out = parse_and_expand(&text, &Loc::new("m", 0), &mut vars).unwrap();
+        assert_eq!(out[16].value.len(), 1 << 16);
+        assert_eq!(out[16].problem, None);
+        assert_eq!(out[17].value, "");
+        assert_eq!(out[17].problem, Some(TOO_LONG));
+        let last = out.last().unwrap();
+        assert_eq!((last.value.as_str(), last.problem), ("[]", None));
+        let big = "y".repeat(MAX_EXPANDED_LEN);
+        let v = RawValue::new("$Y$Y");
+        assert_eq!(expand_with(&v, |_| Some(big.as_str())), "");
+        assert_eq!(
+            try_expand_with(&RawValue::new("$Y"), |_| Some(big.as_str())),
+            Some(big.clone())
+        );
     }
 
     #[test]

@@ -210,13 +210,23 @@ pub enum ProfileError {
     NoSuchProfile { name: String, dir: PathBuf },
     #[error("profile directory {} is in no configured repository", dir.display())]
     OutsideRepositories { dir: PathBuf },
+    #[error("profile '{name}' stacks more than {MAX_STACK} nodes ({len}): its parents reach the same nodes too often")]
+    StackTooLong { name: String, len: usize },
 }
+
+/// Longest inheritance order ([`NodeStore::stack`]) a profile may have.
+/// A node reached twice is applied twice (as in Portage), so parents that
+/// share ancestors multiply: 40 directories each listing the next one twice
+/// stack 2^40 nodes. Real stacks have about 30 entries.
+pub const MAX_STACK: usize = 10_000;
 
 /// Loads and keeps every profile node once.
 #[derive(Debug, Default)]
 pub struct NodeStore {
     nodes: Vec<ProfileNode>,
     by_dir: HashMap<PathBuf, NodeId>,
+    /// Length of each node's stack (saturating), by node id.
+    stack_lens: Vec<usize>,
 }
 
 impl NodeStore {
@@ -252,7 +262,15 @@ impl NodeStore {
             });
         }
         let mut in_progress = Vec::new();
-        self.load_dir(repos, &dir, &mut in_progress)
+        let id = self.load_dir(repos, &dir, &mut in_progress)?;
+        let len = self.stack_lens[id.0 as usize];
+        if len > MAX_STACK {
+            return Err(ProfileError::StackTooLong {
+                name: format!("{}:{path}", repos.get(repo).name),
+                len,
+            });
+        }
+        Ok(id)
     }
 
     fn load_dir(
@@ -295,8 +313,13 @@ impl NodeStore {
         }
         in_progress.pop();
         let id = NodeId(self.nodes.len() as u32);
+        // Parents are loaded first, so their lengths are known.
+        let len = parents.iter().fold(1usize, |n, &(_, p): &(Loc, NodeId)| {
+            n.saturating_add(self.stack_lens[p.0 as usize])
+        });
         let node = read_node(repos, id, repo, rel, dir, parents)?;
         self.nodes.push(node);
+        self.stack_lens.push(len);
         self.by_dir.insert(dir.to_path_buf(), id);
         Ok(id)
     }
@@ -785,6 +808,32 @@ mod tests {
         let node = store.get(id);
         let cps: Vec<_> = node.package_use.cps().map(|s| s.as_str()).collect();
         assert!(cps.contains(&"edia-libs/freetype"), "{cps:?}");
+    }
+
+    /// Found while writing the pipeline fuzz target (its vocabulary is too
+    /// small to reach it; a stress input did): each directory
+    /// listing the next one twice doubles the stack, so 60 small files
+    /// asked for 2^60 stack entries (a hang, then out of memory). Loading
+    /// now refuses a stack longer than MAX_STACK before anything walks it.
+    #[test]
+    fn diamond_parents_are_bounded() {
+        let d = scratch("diamond");
+        for i in 0..60 {
+            let dir = d.join(format!("r/profiles/d{i}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            if i < 59 {
+                let next = format!("../d{}\n", i + 1);
+                std::fs::write(dir.join("parent"), next.repeat(2)).unwrap();
+            }
+        }
+        let repos = RepoSet::from_dirs(&[d.join("r")]).unwrap();
+        let mut store = NodeStore::default();
+        let err = store.load(&repos, RepoId(0), "d0").unwrap_err();
+        assert!(matches!(err, ProfileError::StackTooLong { .. }), "{err}");
+        // A node whose stack is small still loads from the same store.
+        let id = store.load(&repos, RepoId(0), "d50").unwrap();
+        assert_eq!(store.stack(id).len(), (1 << 10) - 1);
+        std::fs::remove_dir_all(&d).unwrap();
     }
 
     fn scratch(name: &str) -> PathBuf {
