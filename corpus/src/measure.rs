@@ -299,7 +299,6 @@ fn walk(
 pub fn measure(repo: &Path) -> Result<Stats, String> {
     let profiles = repo.join("profiles");
     let expand = read_use_expand(&profiles);
-    let arches = read_arch_list(&profiles);
     let files = md5cache::scan(repo).map_err(|e| e.to_string())?;
     let mut s = Stats::default();
     for c in DEP_CLASSES {
@@ -554,7 +553,6 @@ pub fn measure(repo: &Path) -> Result<Stats, String> {
             }
         }
     }
-    let _ = arches;
     Ok(s)
 }
 

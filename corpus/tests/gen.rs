@@ -294,3 +294,24 @@ fn the_engine_loads_stacks_and_evaluates_it() {
         assert!(masked_flags > n, "{name}: {masked_flags} masked flags");
     }
 }
+
+#[test]
+fn measuring_the_generated_corpus_finds_what_was_written() {
+    let (out, s) = small();
+    let m = portolan_corpus::measure::measure(&out.join("gentoo")).unwrap();
+    assert!(
+        m.errors.is_empty(),
+        "{:?}",
+        &m.errors[..m.errors.len().min(5)]
+    );
+    assert_eq!(m.entries as usize, s.repos[0].2);
+    assert_eq!(m.packages as usize, SMALL);
+    // A few shares that must hold at any size.
+    assert!(m.eapi.get("8").copied().unwrap_or(0) > m.entries / 2);
+    assert!(m.atoms.total > m.entries * 5);
+    assert!(m.atoms.dangling * 10 < m.atoms.total);
+    let report = m.report(&portolan_corpus::measure::read_arch_list(
+        &out.join("gentoo/profiles"),
+    ));
+    assert!(report.contains("REQUIRED_USE"), "{report}");
+}
