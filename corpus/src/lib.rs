@@ -12,3 +12,6 @@ pub fn demo_dir() -> PathBuf {
 pub fn demo_repos_conf() -> PathBuf {
     demo_dir().join("repos.conf")
 }
+
+pub mod gen;
+pub mod measure;
