@@ -76,7 +76,14 @@ def judge(e, p):
     cp = rc.get("cp") or cp_of(rc["atom"])
     for i, pr in enumerate(p["problems"], 1):
         if pr["kind"] in want and cp_of(pr["atom"]) == cp:
-            return True, f"problem #{i} of {len(p['problems'])}"
+            note = f"problem #{i} of {len(p['problems'])}"
+            # Not a rule: the package.mask file emerge quotes vs the file:line portolan names.
+            if rc.get("source") and pr.get("source"):
+                efile = rc["source"].replace("$STUB/", "")
+                pfile = pr["source"].rsplit(":", 1)[0]
+                same = pfile.endswith("/" + efile)
+                note += ", same mask file" if same else f", mask file differs ({efile})"
+            return True, note
     return False, f"no portolan problem on {cp} of kind {'/'.join(sorted(want))}"
 
 

@@ -13,7 +13,9 @@ md5-cache-only corpus and print one JSON line per cell:
                prints only the part of the graph it could not order, so this can be < packages
   root_cause   null when resolved, else the first of root_causes
   root_causes  every failure emerge reported, classified (see classify()):
-               {"kind","atom","cp","required_by","detail","masked":[{"cpv","masked_by"}],"source"}
+               {"kind","atom","cp","required_by","detail"}, for masks also
+               "masked":[{"cpv","repo","masked_by"}] and "source" (the package.mask file emerge
+               quotes, or null); required_by is emerge's chain, nearest first, without ::repo
                kind: missing | masked | keywords | use | required_use | blocked | conflict | other
   cycle        true when emerge reported circular dependencies
   exit         emerge's exit status
@@ -39,6 +41,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # importing portage_oracle must not leave __pycache__ in the repo
 from portage_oracle import (  # noqa: E402  (plain-python helpers; portage is not imported)
     DEFAULT_STUB_TOOL,
     ensure_stubs,
@@ -250,7 +253,9 @@ def run_cell(task):
                 capture_output=True,
                 text=True,
             )
-            facts = json.loads(p.stdout) if p.returncode == 0 else {}
+            # the answer is the probe's last stdout line (Portage may print before it)
+            out_lines = p.stdout.strip().splitlines()
+            facts = json.loads(out_lines[-1]) if p.returncode == 0 and out_lines else {}
             for c in rec["root_causes"]:
                 if c["kind"] == "missing" and c["atom"] in facts:
                     refine_missing(c, facts[c["atom"]])
@@ -363,7 +368,12 @@ def classify(lines):
                             "masked_by": [r.strip() for r in pm.group(3).split(",")],
                         }
                     )
-                elif lines[j].rstrip().endswith(":") and lines[j].startswith("/") and source is None:
+                elif (
+                    lines[j].rstrip().endswith(":")
+                    and lines[j].startswith(("/", "$STUB/"))
+                    and source is None
+                ):
+                    # the package.mask file whose comment emerge prints
                     source = lines[j].rstrip()[:-1]
                 j += 1
             reasons = {r for mp in masked for r in mp["masked_by"]}
