@@ -199,3 +199,114 @@ fn golden_files_cover_the_real_corpus() {
     }
     assert!(Path::new(&root().join("oracle/golden/profiles.jsonl")).exists());
 }
+
+/// `check` against `emerge --pretend` on the 37 cells of
+/// `oracle/golden/emerge-check.jsonl` (genpack @system/@profile, coreos
+/// @system, gentoo 23.0/systemd @system; made by `oracle/emerge_oracle.py`).
+#[test]
+fn check_agrees_with_emerge_on_the_real_corpus() {
+    compare_check(&repos_conf(), "emerge-check.jsonl", 37);
+}
+
+/// The same on the demo tree's 8 profiles × {@system, @profile}.
+#[test]
+fn check_agrees_with_emerge_on_the_demo_tree() {
+    compare_check(&demo_conf(), "demo/emerge-check.jsonl", 16);
+}
+
+/// The rules of `oracle/compare_check.py`: where emerge resolves every
+/// dependency (a build-order cycle is not a failure), portolan must install,
+/// and must pick the very versions emerge's graph merges (true on every
+/// golden cell, so kept as a rule here); where emerge fails, portolan must
+/// fail and name emerge's root cause among its problems: the same package,
+/// a kind of the same family.
+fn compare_check(conf: &Path, golden_name: &str, cells: usize) {
+    use portolan_engine::atom::{Atom, AtomOptions};
+
+    let path = root().join("oracle/golden").join(golden_name);
+    let gold = lines(&std::fs::read(&path).unwrap());
+    assert_eq!(gold.len(), cells);
+    let mut args = vec![
+        "check", "--format", "json", "--target", "@system", "--target", "@profile",
+    ];
+    for g in &gold {
+        let p = g["profile"].as_str().unwrap();
+        if !args.contains(&p) {
+            args.extend(["--profile", p]);
+        }
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .arg("--repos-conf")
+        .arg(conf)
+        .args(&args)
+        .output()
+        .expect("run portolan");
+    assert_eq!(out.status.code(), Some(1), "some cells fail");
+    let mine: HashMap<(String, String), Value> = lines(&out.stdout)
+        .into_iter()
+        .map(|c| ((c["profile"].to_string(), c["set"].to_string()), c))
+        .collect();
+    let cp = |atom: &str| {
+        let a = Atom::parse(atom, AtomOptions::unrestricted()).unwrap();
+        format!("{}/{}", a.category(), a.package())
+    };
+    fn family(kind: &str) -> &str {
+        match kind {
+            "masked" | "keywords" => "masked",
+            "use" | "required_use" => "use",
+            "blocked" | "conflict" => "blocked",
+            other => other,
+        }
+    }
+    let mut diffs = Vec::new();
+    for g in &gold {
+        let cell = format!("{} {}", g["profile"], g["target"]);
+        let m = &mine[&(g["profile"].to_string(), g["target"].to_string())];
+        if g["resolved"] == true {
+            let emerge: Vec<&str> = g["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect();
+            // "cat/pkg:slot" -> "pkg-1.0" becomes "cat/pkg-1.0"
+            let mut ours: Vec<String> = m["solution"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(key, pf)| {
+                    format!(
+                        "{}/{}",
+                        key.split('/').next().unwrap(),
+                        pf.as_str().unwrap()
+                    )
+                })
+                .collect();
+            ours.sort();
+            if m["installable"] != true || ours != emerge {
+                diffs.push(format!(
+                    "{cell}: emerge merges {} versions, portolan: {}",
+                    emerge.len(),
+                    m["explanation"]
+                ));
+            }
+            continue;
+        }
+        let rc = &g["root_cause"];
+        let (want_cp, want_kind) = (
+            cp(rc["atom"].as_str().unwrap()),
+            family(rc["kind"].as_str().unwrap()),
+        );
+        let named = m["problems"].as_array().unwrap().iter().any(|p| {
+            family(p["kind"].as_str().unwrap()) == want_kind
+                && cp(p["atom"].as_str().unwrap()) == want_cp
+        });
+        if m["installable"] != false || !named {
+            diffs.push(format!(
+                "{cell}: emerge fails on {} {want_cp}, portolan: {}",
+                rc["kind"], m["explanation"]
+            ));
+        }
+    }
+    report("check vs emerge", gold.len(), &diffs);
+}
