@@ -72,7 +72,13 @@ fn huge_inputs_are_linear() {
         let mut vars = std::collections::HashMap::new();
         vars.insert("B".to_owned(), "b".to_owned());
         let out = parse_and_expand(&long_quoted, &loc, &mut vars).unwrap();
-        assert!(out[0].value.starts_with("x b  x b"));
+        // Far beyond MAX_EXPANDED_LEN: bounded to the empty string, with
+        // the reason, rather than grown without limit.
+        assert!(out[0].value.is_empty());
+        assert_eq!(
+            out[0].problem,
+            Some(portolan_engine::profile::make_defaults::TOO_LONG)
+        );
     });
     let many = "A=\"1\"\n".repeat(N / 6);
     assert_fast("many assignments", || {
