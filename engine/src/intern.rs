@@ -34,12 +34,20 @@ fn slot(id: u32) -> &'static OnceLock<&'static str> {
 }
 
 /// Stores `s` at `id`. Called with the writers' lock held, before `id` is
-/// returned to anyone.
+/// returned to anyone. Kept out of line: the chunk is built on the heap
+/// here, and inlined into [`Sym::new`] its size made every call probe
+/// hundreds of kilobytes of stack.
+#[cold]
+#[inline(never)]
 fn publish(id: u32, s: &'static str) {
     let idx = (id >> CHUNK_BITS) as usize;
     assert!(idx < CHUNKS, "more than 2^28 interned strings");
     if STORE[idx].load(Ordering::Acquire).is_null() {
-        let chunk: Box<Chunk> = Box::new([const { OnceLock::new() }; CHUNK]);
+        let slots: Vec<OnceLock<&'static str>> = (0..CHUNK).map(|_| OnceLock::new()).collect();
+        let chunk: Box<Chunk> = match slots.into_boxed_slice().try_into() {
+            Ok(c) => c,
+            Err(_) => unreachable!("CHUNK slots were made"),
+        };
         STORE[idx].store(Box::into_raw(chunk), Ordering::Release);
     }
     let _ = slot(id).set(s);
