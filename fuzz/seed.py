@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent.parent / "shared"
+SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parent.parent / "shared"
 if not (SHARED / "corpus").is_dir():
     SHARED = Path("/work/shared")
 REAL = SHARED / "corpus" / "real"

@@ -160,23 +160,26 @@ pub fn expand<V: VarLookup + ?Sized>(value: &RawValue, vars: &V) -> String {
     expand_with(value, |n| vars.lookup(n))
 }
 
-/// Longest value [`expand`] builds. Portage has no limit, but a variable
-/// that doubles itself (`A="$A$A"`, forty lines) would need a terabyte;
-/// real values are below 1 KiB. A longer expansion gives the empty string,
-/// as Portage's own expansion failures do, and [`TOO_LONG`] as the problem.
+/// How much longer than its own text one value may grow by expansion: the
+/// result may have at most `raw().len() + MAX_EXPANDED_LEN` bytes (the text
+/// itself is bounded by the input). Portage has no limit, but a variable
+/// that doubles itself (`A="$A$A"`, forty lines) would need a terabyte; real
+/// values are below 1 KiB. A longer result is the empty string, as Portage's
+/// own expansion failures are, and [`parse_and_expand`] reports
+/// [`TOO_LONG`].
 pub const MAX_EXPANDED_LEN: usize = 64 * 1024;
 
-/// The problem [`parse_and_expand`] reports for a value longer than
-/// [`MAX_EXPANDED_LEN`] after expansion.
-pub const TOO_LONG: &str = "value longer than 64 KiB after expansion";
+/// The problem [`parse_and_expand`] reports for a value that expansion
+/// would make more than [`MAX_EXPANDED_LEN`] bytes longer than its text.
+pub const TOO_LONG: &str = "expansion adds more than 64 KiB";
 
 /// [`expand`] with a lookup function.
 pub fn expand_with<'m>(value: &RawValue, lookup: impl Fn(&str) -> Option<&'m str>) -> String {
     try_expand_with(value, lookup).unwrap_or_default()
 }
 
-/// [`expand_with`], but `None` when the result would be longer than
-/// [`MAX_EXPANDED_LEN`].
+/// [`expand_with`], but `None` when the result would be more than
+/// [`MAX_EXPANDED_LEN`] bytes longer than the value's text.
 pub fn try_expand_with<'m>(
     value: &RawValue,
     lookup: impl Fn(&str) -> Option<&'m str>,
@@ -184,13 +187,14 @@ pub fn try_expand_with<'m>(
     if value.problem.is_some() {
         return Some(String::new());
     }
+    let limit = value.raw.len().saturating_add(MAX_EXPANDED_LEN);
     let mut out = String::new();
     for p in &value.pieces {
         let piece = match p {
             Piece::Lit(s) => s.as_str(),
             Piece::Var(n) => lookup(n).unwrap_or(""),
         };
-        if out.len() + piece.len() > MAX_EXPANDED_LEN {
+        if out.len() + piece.len() > limit {
             return None;
         }
         out.push_str(piece);
@@ -714,6 +718,10 @@ mod tests {
             try_expand_with(&RawValue::new("$Y"), |_| Some(big.as_str())),
             Some(big.clone())
         );
+        // The value's own text does not count against the limit.
+        let long = RawValue::new(format!("{big}{big}$Y"));
+        let y = big.as_str();
+        assert_eq!(expand_with(&long, |_| Some(y)).len(), 3 * MAX_EXPANDED_LEN);
     }
 
     #[test]
