@@ -422,7 +422,7 @@ def main():
         "Python (emerge)": subprocess.run([py, "-c", "import platform; print(platform.python_version())"],
                                           capture_output=True, text=True).stdout.strip(),
         "hyperfine": subprocess.run(["hyperfine", "--version"], capture_output=True, text=True).stdout.split()[-1],
-        "rustc": subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip(),
+        "rustc": subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.split()[1],
     }
     all_profiles = [json.loads(l)["profile"] for l in subprocess.run(
         [portolan, "--repos-conf", conf, "profiles", "--json"], capture_output=True, text=True,
