@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Time the same work with portolan, Portage and pkgcore in one run on one machine, and print a
+markdown report (medians, ratios, the exact commands).
+
+The work: visibility and USE of every package version (1902) under every profile (509) of the real
+corpus, i.e. `portolan query --all-profiles --json` (968 118 JSON lines).
+
+* portolan: the release binary, with hyperfine when installed (else repeated runs, median):
+  the full query, the same query on a fixed subset of 20 profiles, and load + stack of every
+  profile (`query --all-profiles --json sys-apps/coreutils-9.11::gentoo`: one version each).
+* Portage (bench/harness/portage_bench.py, the oracle's ProfileSession: `portage.config` per
+  profile, `Package` + `setcpv` per version): the subset, --runs times; the full matrix once
+  (`nice -n 10`; about half an hour on one core).
+* pkgcore (bench/harness/pkgcore_bench.py): loading/stacking every profile (--runs times), and
+  visibility + USE of every version on the subset (--runs times) and on the full matrix once.
+
+Each step saves its figures in OUT/results.json as soon as it ends; `--report-only` rebuilds the
+markdown from that file. Plain python3 (no dependency); Portage and pkgcore run in the
+repository's venv (`scripts/setup-oracles.sh`, plus bench/requirements.txt for pkgcore).
+
+usage: python3 bench/harness/compare.py [--out DIR] [--runs N] [--portolan-runs N]
+                                        [--no-portage-full] [--no-pkgcore-full] [--report-only]
+"""
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+REL = os.path.relpath
+
+
+def log(msg):
+    print(f"[compare {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def sh(cmd, **kw):
+    log("$ " + (cmd if isinstance(cmd, str) else shlex.join(cmd)))
+    return subprocess.run(cmd, check=True, **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# machine
+
+
+def machine_notes():
+    cpu = "?"
+    flags = ""
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name") and cpu == "?":
+                cpu = line.split(":", 1)[1].strip()
+            if line.startswith("cpu MHz") and not flags:
+                flags = line.split(":", 1)[1].strip()
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "cpu_mhz": flags,
+        "mem": mem,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def pick_subset(profiles, per_repo=None):
+    """20 profiles spread evenly over each repository's profiles.desc: gentoo 14, genpack 3,
+    coreos 3."""
+    per_repo = per_repo or {"gentoo": 14, "genpack-overlay": 3, "coreos-overlay": 3}
+    out = []
+    for repo, k in per_repo.items():
+        mine = [p for p in profiles if p.split(":", 1)[0] == repo]
+        if not mine:
+            continue
+        k = min(k, len(mine))
+        out += [mine[(2 * i + 1) * len(mine) // (2 * k)] for i in range(k)]
+    return out
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def time_cmds(name, cmds, runs, warmup, out, use_hyperfine):
+    """Time shell commands; returns {label: {"median","min","max","runs","command"}}."""
+    res = {}
+    if use_hyperfine:
+        exp = os.path.join(out, f"hyperfine-{name}.json")
+        args = ["hyperfine", "--runs", str(runs), "--warmup", str(warmup), "--export-json", exp,
+                "--style", "basic"]
+        for label, cmd in cmds:
+            args += ["-n", label, cmd]
+        sh(args, stdout=sys.stderr)
+        with open(exp) as f:
+            data = json.load(f)
+        for r in data["results"]:
+            res[r["command"]] = {
+                "median": r["median"], "min": r["min"], "max": r["max"], "mean": r["mean"],
+                "runs": len(r["times"]), "times": r["times"],
+                "command": dict(cmds)[r["command"]], "via": "hyperfine",
+            }
+    else:
+        for label, cmd in cmds:
+            times = []
+            for i in range(warmup + runs):
+                t = time.perf_counter()
+                sh(cmd, shell=True)
+                if i >= warmup:
+                    times.append(time.perf_counter() - t)
+            res[label] = {"median": median(times), "min": min(times), "max": max(times),
+                          "runs": runs, "times": times, "command": cmd, "via": "repeated runs"}
+    return res
+
+
+def timed_process(cmd, results_file):
+    t = time.perf_counter()
+    sh(cmd)
+    wall = time.perf_counter() - t
+    with open(results_file) as f:
+        r = json.load(f)
+    r["wall_s"] = wall
+    r["command"] = shlex.join(cmd)
+    return r
+
+
+def summarise_runs(runs):
+    """Median over repeated runs of a python bench (each a results dict)."""
+    keys = ("wall_s", "process_s", "import_s", "load_s", "query_s")
+    s = {k: median([r[k] for r in runs]) for k in keys}
+    s["runs"] = len(runs)
+    s["all_wall_s"] = [r["wall_s"] for r in runs]
+    s["command"] = runs[0]["command"]
+    s["profiles"] = runs[0]["profiles"]
+    s["lines"] = runs[0]["lines"]
+    s["version"] = runs[0]["version"]
+    return s
+
+
+def compare_outputs(a_path, b_path, fields=None):
+    """Compare JSON lines keyed by (profile, cpv, repo): number of keys of a, missing in b, and
+    lines whose `fields` (all of a's when None) differ."""
+    def load(path):
+        d = {}
+        with open(path) as f:
+            for line in f:
+                o = json.loads(line)
+                d[(o.get("profile"), o.get("cpv"), o.get("repo"))] = o
+        return d
+    a, b = load(a_path), load(b_path)
+    missing = diff = 0
+    examples = []
+    for k, oa in a.items():
+        ob = b.get(k)
+        if ob is None:
+            missing += 1
+            continue
+        keys = fields or [x for x in oa if x not in ("profile", "cpv", "repo")]
+        bad = [x for x in keys if oa.get(x) != ob.get(x)]
+        if bad:
+            diff += 1
+            if len(examples) < 5:
+                examples.append({"key": list(k), "fields": bad})
+    return {"lines": len(a), "other_lines": len(b), "missing": missing, "differ": diff,
+            "examples": examples}
+
+
+# ---------------------------------------------------------------------------------------------
+# report
+
+
+def fmt_s(x):
+    if x is None:
+        return "–"
+    if x >= 100:
+        return f"{x:.0f} s"
+    if x >= 10:
+        return f"{x:.1f} s"
+    if x >= 1:
+        return f"{x:.2f} s"
+    return f"{x * 1000:.0f} ms"
+
+
+def ratio(a, b):
+    if not a or not b:
+        return "–"
+    r = a / b
+    return f"1/{1 / r:.0f}" if r < 0.1 else f"{r:.2f}"
+
+
+def report(R):
+    m = R["machine"]
+    L = []
+    L.append(f"Run of {R['started']} – {R.get('finished', '(unfinished)')}, commit `{R['commit']}`.")
+    L.append("")
+    L.append(f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem']} memory, Linux {m['kernel']}, "
+             f"Python {m['python']}. Load average (1/5/15 min) at start {R['load_start']}, "
+             f"at end {R.get('load_end', '?')}: the machine was shared with other workers' cargo "
+             f"builds and tests, so the second core was **not** idle.")
+    L.append("")
+    L.append("Versions: " + ", ".join(f"{k} {v}" for k, v in R["versions"].items()) + ".")
+    L.append("")
+    pf = R.get("portolan", {})
+    full = pf.get("full", {}).get("median")
+    sub = pf.get("subset", {}).get("median")
+    stack = pf.get("stack", {}).get("median")
+    pg = R.get("portage", {})
+    pk = R.get("pkgcore", {})
+    n_sub = len(R["subset"])
+    L.append("| Work | portolan | Portage | pkgcore | portolan/Portage | portolan/pkgcore |")
+    L.append("|---|---|---|---|---|---|")
+    pgs = pg.get("subset")
+    pks = pk.get("subset")
+    if pgs or pks:
+        L.append(f"| {n_sub} profiles × 1902 versions (median of runs) | {fmt_s(sub)} | "
+                 f"{fmt_s(pgs and pgs['wall_s'])} | {fmt_s(pks and pks['wall_s'])} | "
+                 f"{ratio(sub, pgs and pgs['wall_s'])} | {ratio(sub, pks and pks['wall_s'])} |")
+    pgf = pg.get("full")
+    pkf = pk.get("full")
+    if full:
+        L.append(f"| 509 profiles × 1902 versions (portolan median; Portage, pkgcore one run) | "
+                 f"{fmt_s(full)} | {fmt_s(pgf and pgf['wall_s'])} | {fmt_s(pkf and pkf['wall_s'])} | "
+                 f"{ratio(full, pgf and pgf['wall_s'])} | {ratio(full, pkf and pkf['wall_s'])} |")
+    pkl = pk.get("load")
+    if stack:
+        pg_load = pgf["load_s"] if pgf else None
+        L.append(f"| load + stack all 509 profiles (portolan: + tree load, 1 version each; "
+                 f"Portage: sum of `config` times in the full run; pkgcore: median of runs) | "
+                 f"{fmt_s(stack)} | {fmt_s(pg_load)} | {fmt_s(pkl and pkl['wall_s'])} | "
+                 f"{ratio(stack, pg_load)} | {ratio(stack, pkl and pkl['wall_s'])} |")
+    L.append("")
+    # per profile
+    L.append("Per profile (seconds; Portage and pkgcore from their own per-profile timers, "
+             "portolan = wall time / number of profiles):")
+    L.append("")
+    L.append("| | portolan | Portage load | Portage query | pkgcore load | pkgcore query |")
+    L.append("|---|---|---|---|---|---|")
+
+    def per(x, k, n):
+        return fmt_s(x[k] / n) if x and x.get(k) is not None else "–"
+    if pgs or pks:
+        L.append(f"| subset ({n_sub}) | {fmt_s(sub / n_sub) if sub else '–'} | {per(pgs, 'load_s', n_sub)} | "
+                 f"{per(pgs, 'query_s', n_sub)} | {per(pks, 'load_s', n_sub)} | {per(pks, 'query_s', n_sub)} |")
+    if full:
+        L.append(f"| all 509 | {fmt_s(full / 509)} | {per(pgf, 'load_s', 509)} | {per(pgf, 'query_s', 509)} | "
+                 f"{per(pkf, 'load_s', 509)} | {per(pkf, 'query_s', 509)} |")
+    L.append("")
+    # agreement
+    chk = R.get("checks", {})
+    if chk:
+        L.append("Same answers? (lines keyed by profile, cpv, repo)")
+        L.append("")
+        for name, c in chk.items():
+            L.append(f"* {name}: {c['lines']} lines, {c['missing']} missing on the other side, "
+                     f"{c['differ']} differing" + (f" (e.g. {c['examples'][:2]})" if c["differ"] else ""))
+        L.append("")
+    L.append("Commands (CORPUS = the real corpus, STUBS = stub trees made by "
+             "`shared/tools/stub-repos.py`, PY = the venv's python):")
+    L.append("")
+    L.append("```sh")
+    for k in ("full", "subset", "stack"):
+        if k in pf:
+            L.append(f"# portolan {k}: {pf[k]['via']}, {pf[k]['runs']} runs, median")
+            L.append(pf[k]["command"])
+    for tool, d in (("Portage", pg), ("pkgcore", pk)):
+        for k, v in d.items():
+            L.append(f"# {tool} {k}: {v.get('runs', 1)} run(s)" + (", median" if v.get("runs", 1) > 1 else ""))
+            L.append(v["command"])
+    L.append("```")
+    L.append("")
+    L.append("Raw run times (s): " + "; ".join(
+        f"portolan {k} {[round(t, 3) for t in v['times']]}" for k, v in pf.items()) + "; " + "; ".join(
+        f"{tool} {k} {[round(t, 2) for t in v.get('all_wall_s', [v['wall_s']])]}"
+        for tool, d in (("Portage", pg), ("pkgcore", pk)) for k, v in d.items()) + ".")
+    return "\n".join(L) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# main
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=os.path.normpath(os.path.join(ROOT, "..", "shared", "corpus", "real")))
+    ap.add_argument("--stub-tool", default=None, help="default: shared/tools/stub-repos.py beside the repo")
+    ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench-compare"))
+    ap.add_argument("--runs", type=int, default=3, help="repeated runs of the Python tools")
+    ap.add_argument("--portolan-runs", type=int, default=10)
+    ap.add_argument("--no-build", action="store_true", help="use target/release/portolan as it is")
+    ap.add_argument("--no-portage-full", action="store_true", help="skip the ~30 min full Portage run")
+    ap.add_argument("--no-pkgcore-full", action="store_true", help="skip the full pkgcore query run")
+    ap.add_argument("--subset-only", action="store_true", help="quick check: subset steps only")
+    ap.add_argument("--report-only", action="store_true", help="rebuild the report from OUT/results.json")
+    a = ap.parse_args()
+
+    out = os.path.abspath(a.out)
+    os.makedirs(out, exist_ok=True)
+    res_path = os.path.join(out, "results.json")
+    if a.report_only:
+        with open(res_path) as f:
+            R = json.load(f)
+        sys.stdout.write(report(R))
+        return
+
+    def save():
+        with open(res_path, "w") as f:
+            json.dump(R, f, indent=1)
+        with open(os.path.join(out, "results.md"), "w") as f:
+            f.write(report(R))
+
+    corpus = os.path.abspath(a.corpus)
+    conf = os.path.join(corpus, "repos.conf")
+    stub_tool = a.stub_tool or os.path.normpath(os.path.join(ROOT, "..", "shared", "tools", "stub-repos.py"))
+    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
+    R = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit,
+         "machine": machine_notes(), "load_start": loadavg(), "versions": {}}
+
+    # --- set-up (not timed) ---------------------------------------------------------------
+    if not a.no_build:
+        sh(["cargo", "build", "--release", "--quiet", "-p", "portolan"], cwd=ROOT)
+    portolan = os.path.join(ROOT, "target", "release", "portolan")
+    py = sh([os.path.join(ROOT, "scripts", "setup-oracles.sh")], capture_output=True,
+            text=True).stdout.strip()
+    req = os.path.join(ROOT, "bench", "requirements.txt")
+    ok = subprocess.run([py, "-c", "import sys\nfrom importlib.metadata import version\n"
+                         "sys.exit(any(version(n) != v for n, v in (l.split('#')[0].strip().split('==') "
+                         "for l in open(sys.argv[1]) if l.split('#')[0].strip())))", req],
+                        capture_output=True).returncode == 0
+    if not ok:
+        sh([py, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r", req])
+    stubs = os.path.join(out, "stubs")
+    if not os.path.exists(os.path.join(stubs, "repos.conf")):
+        sh([sys.executable, stub_tool, corpus, stubs], stdout=subprocess.DEVNULL)
+    use_hf = shutil.which("hyperfine") is not None
+    R["versions"] = {
+        "portolan": subprocess.run([portolan, "--version"], capture_output=True, text=True).stdout.split()[-1],
+        "Portage": subprocess.run([py, "-c", "import portage; print(portage.VERSION)"],
+                                  capture_output=True, text=True, env={"PATH": os.environ["PATH"]}).stdout.strip(),
+        "pkgcore": subprocess.run([py, "-c", "from importlib.metadata import version; print(version('pkgcore'))"],
+                                  capture_output=True, text=True).stdout.strip(),
+        "Python (tools)": subprocess.run([py, "-c", "import platform; print(platform.python_version())"],
+                                         capture_output=True, text=True).stdout.strip(),
+        "hyperfine": (subprocess.run(["hyperfine", "--version"], capture_output=True, text=True).stdout.split()[-1]
+                      if use_hf else "not installed"),
+    }
+    all_profiles = [json.loads(l)["profile"] for l in subprocess.run(
+        [portolan, "--repos-conf", conf, "profiles", "--json"], capture_output=True, text=True,
+        check=True).stdout.splitlines() if l.strip()]
+    subset = pick_subset(all_profiles)
+    R["subset"] = subset
+    subset_file = os.path.join(out, "subset-profiles.txt")
+    with open(subset_file, "w") as f:
+        f.write("".join(p + "\n" for p in subset))
+    save()
+
+    # --- portolan --------------------------------------------------------------------------
+    q = shlex.quote
+    base = f"{q(portolan)} --repos-conf {q(conf)} query --json"
+    cmds = [("subset", base + " " + " ".join(f"--profile {q(p)}" for p in subset) + " > /dev/null"),
+            ("stack", base + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null")]
+    if not a.subset_only:
+        cmds.insert(0, ("full", base + " --all-profiles > /dev/null"))
+    R["portolan"] = time_cmds("portolan", cmds, a.portolan_runs, 1, out, use_hf)
+    # untimed: the same answers to files, to compare with the reference tools
+    sh(base + " " + " ".join(f"--profile {q(p)}" for p in subset) + f" > {q(out)}/portolan-subset.jsonl", shell=True)
+    save()
+
+    # --- pkgcore -----------------------------------------------------------------------------
+    pk_script = os.path.join(HERE, "pkgcore_bench.py")
+    R["pkgcore"] = {}
+    runs = []
+    for i in range(a.runs):
+        rf = os.path.join(out, f"pkgcore-load-{i}.json")
+        runs.append(timed_process([py, pk_script, "--stub-dir", stubs, "--results", rf, "--all-profiles"], rf))
+    R["pkgcore"]["load"] = summarise_runs(runs)
+    save()
+    runs = []
+    for i in range(a.runs):
+        rf = os.path.join(out, f"pkgcore-subset-{i}.json")
+        runs.append(timed_process([py, pk_script, "--stub-dir", stubs, "--results", rf, "--query",
+                                   "--profiles-from", subset_file, "--output", os.path.join(out, "pkgcore-subset.jsonl")], rf))
+    R["pkgcore"]["subset"] = summarise_runs(runs)
+    save()
+
+    # --- Portage subset --------------------------------------------------------------------------
+    pg_script = os.path.join(HERE, "portage_bench.py")
+    oracle = os.path.join(ROOT, "oracle")
+    R["portage"] = {}
+    runs = []
+    for i in range(a.runs):
+        rf = os.path.join(out, f"portage-subset-{i}.json")
+        runs.append(timed_process([py, pg_script, "--stub-dir", stubs, "--oracle", oracle, "--results", rf,
+                                   "--profiles-from", subset_file, "--output", os.path.join(out, "portage-subset.jsonl")], rf))
+    R["portage"]["subset"] = summarise_runs(runs)
+    R["checks"] = {
+        "portolan vs Portage, subset, every field": compare_outputs(
+            os.path.join(out, "portage-subset.jsonl"), os.path.join(out, "portolan-subset.jsonl")),
+        "pkgcore vs Portage, subset, visible + use": compare_outputs(
+            os.path.join(out, "portage-subset.jsonl"), os.path.join(out, "pkgcore-subset.jsonl"),
+            fields=["visible", "use"]),
+    }
+    save()
+
+    # --- full runs (once each) ------------------------------------------------------------------
+    if not a.subset_only and not a.no_pkgcore_full:
+        rf = os.path.join(out, "pkgcore-full.json")
+        r = timed_process([py, pk_script, "--stub-dir", stubs, "--results", rf, "--query", "--all-profiles",
+                           "--output", os.path.join(out, "pkgcore-full.jsonl")], rf)
+        R["pkgcore"]["full"] = {k: r[k] for k in ("wall_s", "process_s", "import_s", "load_s", "query_s",
+                                                    "command", "profiles", "lines", "version")}
+        save()
+    if not a.subset_only and not a.no_portage_full:
+        rf = os.path.join(out, "portage-full.json")
+        r = timed_process(["nice", "-n", "10", py, pg_script, "--stub-dir", stubs, "--oracle", oracle,
+                           "--results", rf, "--all-profiles", "--progress",
+                           "--output", os.path.join(out, "portage-full.jsonl")], rf)
+        R["portage"]["full"] = {k: r[k] for k in ("wall_s", "process_s", "import_s", "load_s", "query_s",
+                                                    "command", "profiles", "lines", "version")}
+        save()
+        sh(base + f" --all-profiles > {q(out)}/portolan-full.jsonl", shell=True)
+        R["checks"]["portolan vs Portage, all 509 profiles, every field"] = compare_outputs(
+            os.path.join(out, "portage-full.jsonl"), os.path.join(out, "portolan-full.jsonl"))
+        if R["pkgcore"].get("full"):
+            R["checks"]["pkgcore vs Portage, all 509 profiles, visible + use"] = compare_outputs(
+                os.path.join(out, "portage-full.jsonl"), os.path.join(out, "pkgcore-full.jsonl"),
+                fields=["visible", "use"])
+    R["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+    R["load_end"] = loadavg()
+    save()
+    sys.stdout.write(report(R))
+
+
+if __name__ == "__main__":
+    main()
