@@ -21,12 +21,12 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use portolan_bench::{all_profile_names, load_real_tree, real_repos_conf};
 use portolan_engine::evaluate::Evaluator;
 use portolan_engine::profile::node::NodeStore;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
-use portolan_bench::{all_profile_names, load_real_tree, real_repos_conf};
 
 const ONE_PROFILES: &[&str] = &[
     "gentoo:default/linux/amd64/23.0",
@@ -47,10 +47,7 @@ fn tree_load(c: &mut Criterion) {
 }
 
 fn stack_all(tree: &mut Tree, names: &[String]) -> Vec<Profile> {
-    names
-        .iter()
-        .map(|n| tree.profile(n).unwrap())
-        .collect()
+    names.iter().map(|n| tree.profile(n).unwrap()).collect()
 }
 
 fn stack_all_profiles(c: &mut Criterion) {
