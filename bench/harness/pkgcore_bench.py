@@ -111,7 +111,7 @@ def main():
         for prof in profiles:
             repo, _, path = prof.partition(":")
             pdir = os.path.join(locs[repo], "profiles", path)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 cfg = load_config(location=etc, profile_override=pdir, root=scratch)
                 dom = cfg.get_default("domain")
@@ -124,7 +124,7 @@ def main():
             except Exception as e:  # report, keep going
                 errors.append({"profile": prof, "error": f"{type(e).__name__}: {e}"})
                 dom = None
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             n = 0
             if a.query and dom is not None:
                 for frepo in dom.ebuild_repos:  # filtered.tree over a ConfiguredTree
@@ -142,9 +142,10 @@ def main():
                         out.write(json.dumps(rec, separators=(",", ":")))
                         out.write("\n")
                         n += 1
-            t2 = time.perf_counter()
+            t2, c2 = time.perf_counter(), time.process_time()
             lines += n
-            per_profile.append({"profile": prof, "load_s": t1 - t0, "query_s": t2 - t1, "versions": n})
+            per_profile.append({"profile": prof, "load_s": t1 - t0, "query_s": t2 - t1, "versions": n,
+                                "load_cpu_s": c1 - c0, "query_cpu_s": c2 - c1})
             if a.progress:
                 print(f"[pkgcore] {len(per_profile)}/{len(profiles)} {prof} load {t1 - t0:.3f}s "
                       f"query {t2 - t1:.2f}s ({n})", file=sys.stderr, flush=True)
@@ -159,6 +160,8 @@ def main():
         "import_s": import_s,
         "load_s": sum(p["load_s"] for p in per_profile),
         "query_s": sum(p["query_s"] for p in per_profile),
+        "load_cpu_s": sum(p["load_cpu_s"] for p in per_profile),
+        "query_cpu_s": sum(p["query_cpu_s"] for p in per_profile),
         "process_s": time.perf_counter() - t_start,
         "errors": errors,
         "per_profile": per_profile,

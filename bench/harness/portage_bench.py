@@ -66,19 +66,23 @@ def main():
         for prof in profiles:
             cap = o.Captured(stub)  # Portage's writemsg goes to a buffer, as in the oracle
             with cap:
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 sess = o.ProfileSession(stub, scratch, prof)
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 for cpv, repo in targets:
                     out.write(json.dumps(sess.query(cpv, repo), separators=(",", ":")))
                     out.write("\n")
-                t2 = time.perf_counter()
+                t2, c2 = time.perf_counter(), time.process_time()
                 sess.close()
             lines += len(targets)
-            per_profile.append({"profile": prof, "load_s": t1 - t0, "query_s": t2 - t1})
+            per_profile.append({"profile": prof, "load_s": t1 - t0, "query_s": t2 - t1,
+                                "load_cpu_s": c1 - c0, "query_cpu_s": c2 - c1})
+            if len(per_profile) % 10 == 0:  # partial figures survive an interrupted run
+                with open(a.results + ".partial", "w") as f:
+                    json.dump({"per_profile": per_profile}, f)
             if a.progress:
                 print(f"[portage] {len(per_profile)}/{len(profiles)} {prof} load {t1 - t0:.3f}s "
-                      f"query {t2 - t1:.2f}s", file=sys.stderr, flush=True)
+                      f"query {t2 - t1:.2f}s (cpu {c2 - c0:.2f}s)", file=sys.stderr, flush=True)
 
     res = {
         "tool": "portage",
@@ -89,6 +93,8 @@ def main():
         "import_s": import_s,
         "load_s": sum(p["load_s"] for p in per_profile),
         "query_s": sum(p["query_s"] for p in per_profile),
+        "load_cpu_s": sum(p["load_cpu_s"] for p in per_profile),
+        "query_cpu_s": sum(p["query_cpu_s"] for p in per_profile),
         "process_s": time.perf_counter() - t_start,
         "per_profile": per_profile,
     }
