@@ -286,9 +286,11 @@ def report(R):
         elif pf.get("full"):
             L.append(row("509 profiles × 1902 versions (portolan only)", pf.get("full"), None, None, key))
         if pf.get("stack"):
+            pg_load = ({"wall_s": pgf["load_s"], "cpu_s": pgf.get("load_cpu_s")} if pgf else None)
             L.append(row("load + stack all 509 profiles (portolan: tree load + stacking + 1 version per "
-                         "profile; pkgcore: config + domain + every stacked attribute)",
-                         pf.get("stack"), None, pkl, key))
+                         "profile; Portage: its `config` + `portdbapi` timers summed over the full run; "
+                         "pkgcore: config + domain + every stacked attribute)",
+                         pf.get("stack"), pg_load, pkl, key))
         L.append("")
     pgp = pg.get("full_partial")
     if pgp:
@@ -310,8 +312,8 @@ def report(R):
                  f"the 1902 versions {fmt_s(pgf['query_s'])} wall ({fmt_s(pgf.get('query_cpu_s'))} CPU).")
         L.append("")
     # per profile
-    L.append("Per profile (Portage and pkgcore: their own per-profile timers, wall / CPU; portolan: "
-             "the command's median wall time / number of profiles, tree load included):")
+    L.append("Per profile, wall / CPU (Portage and pkgcore: their own per-profile timers; portolan: "
+             "the whole command's median wall time and CPU time / number of profiles, tree load included):")
     L.append("")
     L.append("| | portolan | Portage load | Portage query | pkgcore load | pkgcore query |")
     L.append("|---|---|---|---|---|---|")
@@ -323,15 +325,20 @@ def report(R):
         return fmt_s(x[k] / n) + (f" / {fmt_s(c / n)}" if c is not None else "")
     sub = g(pf.get("subset"), "median")
     full = g(pf.get("full"), "median")
+
+    def po_per(d, n):
+        if not d:
+            return "–"
+        return fmt_s(d["median"] / n) + (f" / {fmt_s(d['cpu_s'] / n)}" if d.get("cpu_s") else "")
     if pgs or pks:
-        L.append(f"| subset ({n_sub}) | {fmt_s(sub / n_sub) if sub else '–'} | {per(pgs, 'load_s', n_sub)} | "
+        L.append(f"| subset ({n_sub}) | {po_per(pf.get('subset'), n_sub)} | {per(pgs, 'load_s', n_sub)} | "
                  f"{per(pgs, 'query_s', n_sub)} | {per(pks, 'load_s', n_sub)} | {per(pks, 'query_s', n_sub)} |")
     if full:
-        L.append(f"| all 509 | {fmt_s(full / 509)} | {per(pgf, 'load_s', 509)} | {per(pgf, 'query_s', 509)} | "
+        L.append(f"| all 509 | {po_per(pf.get('full'), 509)} | {per(pgf, 'load_s', 509)} | {per(pgf, 'query_s', 509)} | "
                  f"{per(pkf, 'load_s', 509)} | {per(pkf, 'query_s', 509)} |")
     if pgp:
         n = pgp["profiles"]
-        L.append(f"| first {n} of 509 (interrupted Portage run) | {fmt_s(full / 509) if full else '–'} | "
+        L.append(f"| first {n} of 509 (interrupted Portage run) | {po_per(pf.get('full'), 509)} | "
                  f"{per(pgp, 'load_s', n)} | {per(pgp, 'query_s', n)} | – | – |")
     L.append("")
     # agreement
