@@ -242,6 +242,11 @@ def report(R):
     m = R["machine"]
     L = []
     L.append(f"Run of {R['started']} – {R.get('finished', '(unfinished)')}, commit `{R['commit']}`.")
+    if R.get("portolan_commit"):
+        L.append("")
+        L.append(f"portolan re-timed with `--only-portolan` at commit `{R['portolan_commit']}`, "
+                 f"{R['portolan_timed']}; Portage and pkgcore figures are from the run above (they do "
+                 f"not depend on portolan's commit).")
     L.append("")
     L.append(f"Machine: {m['nproc']} cores ({m['cpu']}), {m['mem']} memory, Linux {m['kernel']}, "
              f"Python {m['python']}. Load average (1/5/15 min) at start {R['load_start']}, "
@@ -285,12 +290,22 @@ def report(R):
                          + (", Portage under `nice -n 10`" if pgf else "") + ")", pf.get("full"), pgf, pkf, key))
         elif pf.get("full"):
             L.append(row("509 profiles × 1902 versions (portolan only)", pf.get("full"), None, None, key))
+        if pf.get("full-1-thread"):
+            L.append(row("509 profiles × 1902 versions, portolan on one thread (`RAYON_NUM_THREADS=1`)",
+                         pf.get("full-1-thread"), pgf, pkf, key))
         if pf.get("stack"):
             pg_load = ({"wall_s": pgf["load_s"], "cpu_s": pgf.get("load_cpu_s")} if pgf else None)
             L.append(row("load + stack all 509 profiles (portolan: tree load + stacking + 1 version per "
                          "profile; Portage: its `config` + `portdbapi` timers summed over the full run; "
                          "pkgcore: config + domain + every stacked attribute)",
                          pf.get("stack"), pg_load, pkl, key))
+        L.append("")
+    pp = R.get("portolan_prev")
+    if pp:
+        L.append(f"Before the rebase (commit `{pp['commit']}`, single-threaded query, same run as the "
+                 f"reference tools), portolan took: " + ", ".join(
+                     f"{k} {fmt_s(v['median'])} wall / {fmt_s(v.get('cpu_s'))} CPU" for k, v in pp.items()
+                     if isinstance(v, dict)) + ".")
         L.append("")
     pgp = pg.get("full_partial")
     if pgp:
@@ -355,7 +370,7 @@ def report(R):
              "`shared/tools/stub-repos.py`, and `subset-profiles.txt`) and `PY=.venv/bin/python`:")
     L.append("")
     L.append("```sh")
-    for k in ("full", "subset", "stack"):
+    for k in ("full", "full-1-thread", "subset", "stack"):
         if k in pf:
             L.append(f"# portolan {k}: {pf[k]['via']}, {pf[k]['runs']} runs (after 1 warm-up), median")
             L.append(shorten(pf[k]["command"], R))
@@ -369,10 +384,25 @@ def report(R):
     L.append("Subset: " + ", ".join(f"`{p}`" for p in R.get("subset", [])) + ".")
     L.append("")
     L.append("Raw run times (s): " + "; ".join(
-        f"portolan {k} {[round(t, 3) for t in v['times']]}" for k, v in pf.items()) + "; " + "; ".join(
+        f"portolan {k} {[round(t, 3) for t in v['times']]}" for k, v in pf.items() if isinstance(v, dict)) + "; " + "; ".join(
         f"{tool} {k} {[round(t, 2) for t in v.get('all_wall_s', [v['wall_s']])]}"
         for tool, d in (("Portage", pg), ("pkgcore", pk)) for k, v in d.items() if "wall_s" in v) + ".")
     return "\n".join(L) + "\n"
+
+
+def time_portolan(R, a, base, subset, out, use_hf):
+    q = shlex.quote
+    prof = " ".join(f"--profile {q(p)}" for p in subset)
+    cmds = [("subset", f"{base} {prof} > /dev/null"),
+            ("stack", base + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null")]
+    if not a.subset_only:
+        # portolan evaluates profiles on every core (rayon); the Python tools use one
+        cmds.insert(0, ("full-1-thread", "RAYON_NUM_THREADS=1 " + base + " --all-profiles > /dev/null"))
+        cmds.insert(0, ("full", base + " --all-profiles > /dev/null"))
+    res = time_cmds("portolan", cmds, a.portolan_runs, 1, out, use_hf)
+    # untimed: the same answers to files, to compare with the reference tools
+    sh(f"{base} {prof} > {q(out)}/portolan-subset.jsonl", shell=True)
+    return res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,6 +421,9 @@ def main():
     ap.add_argument("--pkgcore-full", action="store_true", help="also the full pkgcore query (~8 min)")
     ap.add_argument("--subset-only", action="store_true", help="quick check: subset steps only")
     ap.add_argument("--report-only", action="store_true", help="rebuild the report from OUT/results.json")
+    ap.add_argument("--only-portolan", action="store_true",
+                    help="re-time portolan only (e.g. after a rebase) into an existing OUT/results.json; "
+                         "the previous portolan figures are kept as portolan_prev")
     ap.add_argument("--save", action="store_true", help="with --report-only: write what it added back")
     a = ap.parse_args()
 
@@ -438,6 +471,10 @@ def main():
     stub_tool = a.stub_tool or os.path.normpath(os.path.join(ROOT, "..", "shared", "tools", "stub-repos.py"))
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
+    prev = None
+    if a.only_portolan:
+        with open(res_path) as f:
+            prev = json.load(f)
     R = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "commit": commit,
          "paths": {"out": out, "corpus": corpus, "py": os.path.join(ROOT, ".venv", "bin", "python"),
                    "root": ROOT},
@@ -479,19 +516,28 @@ def main():
     subset_file = os.path.join(out, "subset-profiles.txt")
     with open(subset_file, "w") as f:
         f.write("".join(p + "\n" for p in subset))
+    if prev is not None:
+        new = R
+        R = prev
+        R["portolan_prev"] = {"commit": prev.get("portolan_commit", prev["commit"]), **prev["portolan"]}
+        R["portolan_commit"] = commit
+        R["portolan_timed"] = f"{new['started']} (load average {new['load_start']})"
+        R["versions"]["portolan"] = new["versions"]["portolan"]
     save()
 
     # --- portolan --------------------------------------------------------------------------
     q = shlex.quote
     base = f"{q(portolan)} --repos-conf {q(conf)} query --json"
-    cmds = [("subset", base + " " + " ".join(f"--profile {q(p)}" for p in subset) + " > /dev/null"),
-            ("stack", base + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null")]
-    if not a.subset_only:
-        cmds.insert(0, ("full", base + " --all-profiles > /dev/null"))
-    R["portolan"] = time_cmds("portolan", cmds, a.portolan_runs, 1, out, use_hf)
-    # untimed: the same answers to files, to compare with the reference tools
-    sh(base + " " + " ".join(f"--profile {q(p)}" for p in subset) + f" > {q(out)}/portolan-subset.jsonl", shell=True)
+    R["portolan"] = time_portolan(R, a, base, subset, out, use_hf)
     save()
+    if a.only_portolan:
+        # the reference tools' figures stay; the answers are compared again with this binary
+        R["checks"]["portolan vs Portage, subset, every field"] = compare_outputs(
+            os.path.join(out, "portage-subset.jsonl"), os.path.join(out, "portolan-subset.jsonl"))
+        sh(base + f" --all-profiles > {q(out)}/portolan-full.jsonl", shell=True)
+        save()
+        sys.stdout.write(report(R))
+        return
 
     # --- pkgcore -----------------------------------------------------------------------------
     pk_script = os.path.join(HERE, "pkgcore_bench.py")
