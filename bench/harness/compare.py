@@ -170,32 +170,32 @@ def summarise_runs(runs):
 
 def compare_outputs(a_path, b_path, fields=None):
     """Compare JSON lines keyed by (profile, cpv, repo): number of keys of a, missing in b, and
-    lines whose `fields` (all of a's when None) differ."""
-    def load(path):
-        d = {}
+    lines whose `fields` (all of a's when None) differ. b is streamed; only a is held in memory."""
+    def lines(path):
         with open(path) as f:
             for line in f:
                 try:
                     o = json.loads(line)
                 except ValueError:  # the cut last line of an interrupted run
                     continue
-                d[(o.get("profile"), o.get("cpv"), o.get("repo"))] = o
-        return d
-    a, b = load(a_path), load(b_path)
-    missing = diff = 0
+                yield (o.get("profile"), o.get("cpv"), o.get("repo")), o
+    a = dict(lines(a_path))
+    seen = set()
+    b_count = diff = 0
     examples = []
-    for k, oa in a.items():
-        ob = b.get(k)
-        if ob is None:
-            missing += 1
+    for k, ob in lines(b_path):
+        b_count += 1
+        oa = a.get(k)
+        if oa is None:
             continue
+        seen.add(k)
         keys = fields or [x for x in oa if x not in ("profile", "cpv", "repo")]
         bad = [x for x in keys if oa.get(x) != ob.get(x)]
         if bad:
             diff += 1
             if len(examples) < 5:
                 examples.append({"key": list(k), "fields": bad})
-    return {"lines": len(a), "other_lines": len(b), "missing": missing, "differ": diff,
+    return {"lines": len(a), "other_lines": b_count, "missing": len(a) - len(seen), "differ": diff,
             "examples": examples}
 
 
@@ -310,7 +310,7 @@ def report(R):
     pgp = pg.get("full_partial")
     if pgp:
         n = pgp["profiles"]
-        po_cpu = g(pf.get("full"), "cpu_s")
+        po_cpu = g(pf.get("full-1-thread"), "cpu_s") or g(pf.get("full"), "cpu_s")
         pg_cpu = pgp["load_cpu_s"] + pgp["query_cpu_s"]
         L.append(f"**The full Portage run (`nice -n 10`) was interrupted after {n} of 509 profiles** "
                  f"(see the notes). Over those {n} profiles Portage's own timers give "
@@ -318,8 +318,9 @@ def report(R):
                  f"profile (`config` etc. {fmt_s(pgp['load_cpu_s'] / n)} CPU, 1902 versions "
                  f"{fmt_s(pgp['query_cpu_s'] / n)} CPU); at that rate all 509 profiles take "
                  f"{fmt_s(pg_cpu / n * 509)} of CPU"
-                 + (f", against portolan's {fmt_s(po_cpu)}: portolan/Portage = {ratio(po_cpu, pg_cpu / n * 509)} "
-                    f"(extrapolated)." if po_cpu else "."))
+                 + (f", against portolan's {fmt_s(po_cpu)} (whole command, one thread): portolan/Portage = "
+                    f"{ratio(po_cpu, pg_cpu / n * 509)} (extrapolated; Portage's figure leaves out its "
+                    f"start-up, so the ratio slightly favours Portage)." if po_cpu else "."))
         L.append("")
     if pgf:
         L.append(f"Portage's own per-profile timers in the full run: `config` + `portdbapi` + RootConfig "
@@ -454,6 +455,8 @@ def main():
                 R.setdefault("checks", {})[
                     f"portolan vs Portage, the {len(pp)} profiles of the interrupted full run, every field"
                 ] = compare_outputs(a_, b_)
+            R.setdefault("finished", time.strftime("%Y-%m-%d %H:%M:%S %Z") + " (full Portage run stopped)")
+            R.setdefault("load_end", loadavg())
         if a.save:
             with open(res_path, "w") as f:
                 json.dump(R, f, indent=1)
