@@ -195,7 +195,7 @@ def compare_outputs(a_path, b_path, fields=None):
             diff += 1
             if len(examples) < 5:
                 examples.append({"key": list(k), "fields": bad})
-    return {"lines": len(a), "other_lines": b_count, "missing": len(a) - len(seen), "differ": diff,
+    return {"lines": len(a), "profiles": len({k[0] for k in a}), "other_lines": b_count, "missing": len(a) - len(seen), "differ": diff,
             "examples": examples}
 
 
@@ -363,7 +363,8 @@ def report(R):
         L.append("Same answers? (lines keyed by profile, cpv, repo)")
         L.append("")
         for name, c in chk.items():
-            L.append(f"* {name}: {c['lines']} lines, {c['missing']} missing on the other side, "
+            L.append(f"* {name}: {c['lines']} lines" + (f" ({c['profiles']} profiles)" if "profiles" in c else "")
+                     + f", {c['missing']} missing on the other side, "
                      f"{c['differ']} differing" + (f" (e.g. {c['examples'][:2]})" if c["differ"] else ""))
         L.append("")
     L.append("Commands, from the repository root, with `CORPUS=../shared/corpus/real`, `OUT` = "
@@ -453,7 +454,7 @@ def main():
             a_, b_ = os.path.join(out, "portage-full.jsonl"), os.path.join(out, "portolan-full.jsonl")
             if os.path.exists(a_) and os.path.exists(b_):
                 R.setdefault("checks", {})[
-                    f"portolan vs Portage, the {len(pp)} profiles of the interrupted full run, every field"
+                    "portolan vs Portage, every profile the interrupted full run finished, every field"
                 ] = compare_outputs(a_, b_)
             R.setdefault("finished", time.strftime("%Y-%m-%d %H:%M:%S %Z") + " (full Portage run stopped)")
             R.setdefault("load_end", loadavg())
