@@ -403,25 +403,16 @@ impl Profile {
         // Incrementals: make.globals first, then the profile tokens.
         for (name, (tokens, loc)) in &fold.incr {
             let (name, loc) = (name.clone(), loc.clone());
-            let mut acc: Vec<String> = Vec::new();
             let globals = MAKE_GLOBALS
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| *v)
                 .unwrap_or("");
-            for t in globals
-                .split_whitespace()
-                .chain(tokens.iter().map(String::as_str))
-            {
-                let t = t.strip_prefix('+').unwrap_or(t);
-                if t == "-*" {
-                    acc.clear();
-                } else if let Some(rest) = t.strip_prefix('-') {
-                    acc.retain(|x| x != rest);
-                } else if !t.is_empty() && !acc.iter().any(|x| x == t) {
-                    acc.push(t.to_owned());
-                }
-            }
+            let acc = stack_incremental(
+                globals
+                    .split_whitespace()
+                    .chain(tokens.iter().map(String::as_str)),
+            );
             self.vars.insert(
                 name,
                 Var {
@@ -641,20 +632,40 @@ impl Profile {
     /// use.force and ARCH, minus the global use.mask; sorted.
     pub fn global_use(&self) -> Vec<Sym> {
         let mut out: Vec<Sym> = self.use_defaults.enabled();
-        for f in self.use_force.enabled() {
-            if !out.contains(&f) {
+        let mut have: ahash::HashSet<Sym> = out.iter().copied().collect();
+        for f in self.use_force.enabled().into_iter().chain(self.arch) {
+            if have.insert(f) {
                 out.push(f);
-            }
-        }
-        if let Some(a) = self.arch {
-            if !out.contains(&a) {
-                out.push(a);
             }
         }
         out.retain(|&f| !self.use_mask.is_on(f));
         out.sort_by_key(|s| s.as_str());
         out
     }
+}
+
+/// Portage's incremental stacking of one variable's tokens (`+` ignored,
+/// `-*` clears, `-x` removes `x`, a token already present stays where it
+/// was), in time linear in the number of tokens: USE and USE_EXPAND lines
+/// can be as long as a make.defaults file.
+fn stack_incremental<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut acc: Vec<Option<&str>> = Vec::new();
+    let mut at: HashMap<&str, usize> = HashMap::default();
+    for t in tokens {
+        let t = t.strip_prefix('+').unwrap_or(t);
+        if t == "-*" {
+            acc.clear();
+            at.clear();
+        } else if let Some(rest) = t.strip_prefix('-') {
+            if let Some(i) = at.remove(rest) {
+                acc[i] = None;
+            }
+        } else if !t.is_empty() && !at.contains_key(t) {
+            at.insert(t, acc.len());
+            acc.push(Some(t));
+        }
+    }
+    acc.into_iter().flatten().collect()
 }
 
 fn signed(l: &Listed<Sym>) -> String {
@@ -751,6 +762,35 @@ mod indexmap_lite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn incremental_stacking_rules() {
+        let got = stack_incremental("a b +c a -b d -* e f -e b e -nothing".split(' '));
+        assert_eq!(got, ["f", "b", "e"]);
+        assert_eq!(stack_incremental("a -a a".split(' ')), ["a"]);
+        assert!(stack_incremental(std::iter::empty()).is_empty());
+    }
+
+    /// Found by a stress input for the pipeline fuzz target: every token of
+    /// an incremental variable was checked against all tokens kept so far,
+    /// so a make.defaults `USE` (or `USE_EXPAND`) of 40 000 flags took
+    /// seconds and 400 000 minutes (quadratic).
+    #[test]
+    fn long_incremental_lines_stack_in_linear_time() {
+        let flags: Vec<String> = (0..400_000).map(|i| format!("f{i}")).collect();
+        let removals: Vec<String> = flags.iter().step_by(2).map(|f| format!("-{f}")).collect();
+        let got = stack_incremental(
+            flags
+                .iter()
+                .chain(&removals)
+                .chain(&flags)
+                .map(String::as_str),
+        );
+        assert_eq!(got.len(), 400_000);
+        assert_eq!(got[0], "f1");
+        assert_eq!(got[199_999], "f399999");
+        assert_eq!(got[200_000], "f0");
+    }
     use std::path::Path;
 
     fn real() -> RepoSet {
