@@ -289,25 +289,82 @@ fn stack_removals(
     warnings: &mut Vec<Warning>,
     warn_unmatched: bool,
 ) -> Vec<(Atom, Loc)> {
-    let mut out: Vec<(String, Atom, Loc)> = Vec::new();
+    // Kept entries in order (a removed one leaves a hole), and where each
+    // key sits, so that a long package.mask stacks in linear time.
+    let mut out: Vec<Option<(Atom, Loc)>> = Vec::new();
+    let mut at: ahash::HashMap<String, usize> = ahash::HashMap::default();
     for list in lists {
         for (e, atom) in list.iter() {
             let key = atom.to_string();
             if e.remove {
-                let before = out.len();
-                out.retain(|(k, _, _)| k != &key);
-                if out.len() == before && warn_unmatched {
-                    warnings.push(Warning {
+                match at.remove(&key) {
+                    Some(i) => out[i] = None,
+                    None if warn_unmatched => warnings.push(Warning {
                         loc: e.loc.clone(),
                         message: format!(
                             "unmatched removal '-{key}' (Portage warns and ignores it)"
                         ),
-                    });
+                    }),
+                    None => {}
                 }
-            } else if !out.iter().any(|(k, _, _)| k == &key) {
-                out.push((key, atom.clone(), e.loc.clone()));
+            } else if let std::collections::hash_map::Entry::Vacant(v) = at.entry(key) {
+                v.insert(out.len());
+                out.push(Some((atom.clone(), e.loc.clone())));
             }
         }
     }
-    out.into_iter().map(|(_, a, l)| (a, l)).collect()
+    out.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(lines: &[String]) -> Vec<(ListEntry, Atom)> {
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let (remove, value) = match l.strip_prefix('-') {
+                    Some(v) => (true, v.to_owned()),
+                    None => (false, l.clone()),
+                };
+                let atom = Atom::parse(&value, AtomOptions::unrestricted()).unwrap();
+                let loc = Loc::new("package.mask", i as u32 + 1);
+                (ListEntry { loc, remove, value }, atom)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn removals_stack_in_order() {
+        let master: Vec<String> = ["a/b", "c/d", "a/b", "e/f"].map(String::from).to_vec();
+        let own: Vec<String> = ["-c/d", "-x/y", "c/d", "g/h"].map(String::from).to_vec();
+        let (master, own) = (entries(&master), entries(&own));
+        let mut w = Vec::new();
+        let got: Vec<String> = stack_removals(&[&master, &own], &mut w, true)
+            .iter()
+            .map(|(a, _)| a.to_string())
+            .collect();
+        assert_eq!(got, ["a/b", "e/f", "c/d", "g/h"]);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("-x/y"), "{w:?}");
+    }
+
+    /// Found by a stress input for the pipeline fuzz target: every line of
+    /// a repository's package.mask was compared with all lines kept so far
+    /// and each removal rescanned them all: 100 000 lines and 50 000
+    /// removals cost about 10^10 string comparisons.
+    #[test]
+    fn long_repository_masks_stack_in_linear_time() {
+        let n = 100_000;
+        let mut lines: Vec<String> = (0..n).map(|i| format!("cat/p{i}")).collect();
+        lines.extend((0..n).step_by(2).map(|i| format!("-cat/p{i}")));
+        let lines = entries(&lines);
+        let mut w = Vec::new();
+        let got = stack_removals(&[&lines], &mut w, true);
+        assert_eq!(got.len(), n / 2);
+        assert_eq!(got[0].0.to_string(), "cat/p1");
+        assert!(w.is_empty());
+    }
 }
