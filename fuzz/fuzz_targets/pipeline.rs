@@ -38,6 +38,7 @@ const FLAGS: &[&str] = &[
     "bad flag",
 ];
 const ATOMS: &[&str] = &[
+    "cat/pkg-1.0",
     "cat/pkg",
     "=cat/pkg-1.0",
     "<cat/pkg-2",
@@ -201,6 +202,8 @@ struct ProfileDir {
     use_mask: Vec<ListLine>,
     use_force: Vec<ListLine>,
     use_stable_mask: Vec<ListLine>,
+    use_stable_force: Vec<ListLine>,
+    package_provided: Vec<ListLine>,
     package_mask: Vec<ListLine>,
     package_unmask: Vec<ListLine>,
     packages: Vec<ListLine>,
@@ -208,6 +211,8 @@ struct ProfileDir {
     package_use_mask: Vec<AtomLine>,
     package_use_force: Vec<AtomLine>,
     package_accept_keywords: Vec<AtomLine>,
+    package_keywords: Vec<AtomLine>,
+    package_use_stable_mask: Vec<AtomLine>,
     package_use_as_dir: bool,
     deprecated: Option<u8>,
 }
@@ -334,6 +339,8 @@ fn write_profile(dir: &Path, p: &ProfileDir, n_profiles: usize) {
         ("use.mask", &p.use_mask),
         ("use.force", &p.use_force),
         ("use.stable.mask", &p.use_stable_mask),
+        ("use.stable.force", &p.use_stable_force),
+        ("package.provided", &p.package_provided),
         ("package.mask", &p.package_mask),
         ("package.unmask", &p.package_unmask),
         ("packages", &p.packages),
@@ -347,6 +354,8 @@ fn write_profile(dir: &Path, p: &ProfileDir, n_profiles: usize) {
         ("package.use.mask", &p.package_use_mask),
         ("package.use.force", &p.package_use_force),
         ("package.accept_keywords", &p.package_accept_keywords),
+        ("package.keywords", &p.package_keywords),
+        ("package.use.stable.mask", &p.package_use_stable_mask),
     ] {
         if v.is_empty() {
             continue;
