@@ -284,12 +284,12 @@ impl<'a> Evaluator<'a> {
         let applies =
             |m: &&MaskAtom| m.scope.is_none_or(|s| s == pkg.repo) && m.atom.matches(&pref);
         let mask = self.masks.get(&pkg.cp)?.iter().find(applies)?;
-        if let Some(u) = self
+        // package.unmask wins over any mask (Portage `_getMaskAtom`).
+        if self
             .unmasks
             .get(&pkg.cp)
-            .and_then(|v| v.iter().find(applies))
+            .is_some_and(|v| v.iter().any(|u| applies(&u)))
         {
-            let _ = u;
             return None;
         }
         Some(MaskReason {
