@@ -15,6 +15,7 @@ use std::path::Path;
 use portolan_engine::atom::{Atom, AtomOptions, Blocker, Op, SlotOp};
 use portolan_engine::depspec::{DepOptions, DepSpec, FlagLeaf, NodeKind, NodeRef};
 use portolan_engine::eapi::Eapi;
+use portolan_engine::fs::Fs;
 use portolan_engine::md5cache::{self, CacheEntry};
 use portolan_engine::version::split_pf;
 
@@ -299,7 +300,7 @@ fn walk(
 pub fn measure(repo: &Path) -> Result<Stats, String> {
     let profiles = repo.join("profiles");
     let expand = read_use_expand(&profiles);
-    let files = md5cache::scan(repo).map_err(|e| e.to_string())?;
+    let files = md5cache::scan(&Fs::os(), repo).map_err(|e| e.to_string())?;
     let mut s = Stats::default();
     for c in DEP_CLASSES {
         s.dep_classes.insert(c, DepClassStats::default());
@@ -308,7 +309,7 @@ pub fn measure(repo: &Path) -> Result<Stats, String> {
     let mut entries = Vec::new();
     let mut known = BTreeSet::new();
     for f in &files {
-        let e = CacheEntry::read(&f.path).map_err(|e| e.to_string())?;
+        let e = CacheEntry::read(&Fs::os(), &f.path).map_err(|e| e.to_string())?;
         let Some((pn, v)) = split_pf(&f.pf) else {
             s.errors.push(format!("{}/{}: bad name", f.category, f.pf));
             continue;

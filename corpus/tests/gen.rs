@@ -11,6 +11,7 @@ use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::depspec::{DepOptions, DepSpec, FlagLeaf};
 use portolan_engine::eapi::Eapi;
 use portolan_engine::evaluate::Evaluator;
+use portolan_engine::fs::Fs;
 use portolan_engine::md5cache::{self, CacheEntry};
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
@@ -122,7 +123,7 @@ fn sizes_follow_the_options() {
         );
     }
     // On disk as reported, and the categories are real ones.
-    let files = md5cache::scan(&out.join("gentoo")).unwrap();
+    let files = md5cache::scan(&Fs::os(), &out.join("gentoo")).unwrap();
     assert_eq!(files.len(), *versions);
     let cats: BTreeSet<String> = std::fs::read_to_string(out.join("gentoo/profiles/categories"))
         .unwrap()
@@ -161,9 +162,9 @@ fn every_entry_is_valid() {
     let mut n = 0;
     let mut atoms = 0;
     for repo in &repos.repos {
-        for f in md5cache::scan(&repo.location).unwrap() {
+        for f in md5cache::scan(&Fs::os(), &repo.location).unwrap() {
             n += 1;
-            let e = CacheEntry::read(&f.path).unwrap();
+            let e = CacheEntry::read(&Fs::os(), &f.path).unwrap();
             let keys: Vec<&str> = e.keys().collect();
             let mut sorted = keys.clone();
             sorted.sort_unstable();

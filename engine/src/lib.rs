@@ -10,6 +10,7 @@ pub mod atom;
 pub mod depspec;
 pub mod eapi;
 pub mod evaluate;
+pub mod fs;
 pub mod intern;
 pub mod keywords;
 pub mod license;

@@ -38,6 +38,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::fs::{Fs, Kind};
 use crate::source::{Loc, SourceError};
 
 /// Failure to list or read md5-cache entries.
@@ -77,10 +78,10 @@ pub struct CacheFile {
 /// directories inside a category (portage looks only one level deep; it also
 /// does not follow a symlinked category directory). A missing `md5-cache`
 /// directory gives an empty list.
-pub fn scan(repo_root: &Path) -> Result<Vec<CacheFile>, Md5CacheError> {
+pub fn scan(fs: &Fs, repo_root: &Path) -> Result<Vec<CacheFile>, Md5CacheError> {
     let root = repo_root.join("metadata").join("md5-cache");
     let mut out = Vec::new();
-    let cats = match std::fs::read_dir(&root) {
+    let cats = match fs.read_dir(&root) {
         Ok(r) => r,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
         Err(e) => {
@@ -90,28 +91,26 @@ pub fn scan(repo_root: &Path) -> Result<Vec<CacheFile>, Md5CacheError> {
             })
         }
     };
-    let read_dir_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Md5CacheError::ReadDir { path, source }
-    };
     for cat in cats {
-        let cat = cat.map_err(read_dir_err(&root))?;
-        let cat_path = cat.path();
-        let Some(category) = cat.file_name().to_str().map(str::to_owned) else {
+        let cat_path = root.join(&cat.name);
+        let Some(category) = cat.name.to_str().map(str::to_owned) else {
             return Err(Md5CacheError::BadFileName { path: cat_path });
         };
-        if category.starts_with('.') || !cat.file_type().map_err(read_dir_err(&cat_path))?.is_dir()
-        {
+        if category.starts_with('.') || cat.kind != Some(Kind::Dir) {
             continue;
         }
-        let entries = std::fs::read_dir(&cat_path).map_err(read_dir_err(&cat_path))?;
+        let entries = fs
+            .read_dir(&cat_path)
+            .map_err(|source| Md5CacheError::ReadDir {
+                path: cat_path.clone(),
+                source,
+            })?;
         for entry in entries {
-            let entry = entry.map_err(read_dir_err(&cat_path))?;
-            let path = entry.path();
-            let Some(pf) = entry.file_name().to_str().map(str::to_owned) else {
+            let path = cat_path.join(&entry.name);
+            let Some(pf) = entry.name.to_str().map(str::to_owned) else {
                 return Err(Md5CacheError::BadFileName { path });
             };
-            if pf.starts_with('.') || entry.file_type().map_err(read_dir_err(&path))?.is_dir() {
+            if pf.starts_with('.') || entry.kind == Some(Kind::Dir) {
                 continue;
             }
             out.push(CacheFile {
@@ -152,18 +151,18 @@ pub struct IuseFlag<'a> {
 
 impl CacheEntry {
     /// Reads and checks one entry file.
-    pub fn read(path: &Path) -> Result<CacheEntry, Md5CacheError> {
+    pub fn read(fs: &Fs, path: &Path) -> Result<CacheEntry, Md5CacheError> {
         let io = |source| SourceError::Io {
             path: path.to_path_buf(),
             source,
         };
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if !meta.is_file() {
+        let meta = fs.metadata(path).map_err(io)?;
+        if meta.kind != Kind::File {
             return Err(Md5CacheError::NotAFile {
                 path: path.to_path_buf(),
             });
         }
-        let bytes = std::fs::read(path).map_err(io)?;
+        let bytes = fs.read(path).map_err(io)?;
         CacheEntry::from_bytes(path, bytes)
     }
 

@@ -273,9 +273,9 @@ impl PackageIndex {
     ) -> Result<PackageIndex, PackageError> {
         let mut index = PackageIndex::default();
         for repo in &repos.repos {
-            let files = md5cache::scan(&repo.location)?;
+            let files = md5cache::scan(&repos.fs, &repo.location)?;
             for f in files {
-                let entry = CacheEntry::read(&f.path)?;
+                let entry = CacheEntry::read(&repos.fs, &f.path)?;
                 let Some((pn, version)) = split_pf(&f.pf) else {
                     return Err(PackageError::BadName {
                         loc: Loc::new(&f.path, 0),

@@ -18,6 +18,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fs::Fs;
 use crate::intern::Sym;
 use crate::source::{self, Loc, SourceError, Warning};
 
@@ -87,6 +88,8 @@ pub struct RepoSet {
     pub repos: Vec<Repository>,
     pub main: Option<RepoId>,
     pub warnings: Vec<Warning>,
+    /// Where the files below every repository location are read from.
+    pub fs: Fs,
 }
 
 /// Failure to configure or load a repository.
@@ -136,6 +139,14 @@ pub struct ReposConf {
 impl RepoSet {
     /// Loads every repository named by a repos.conf file or folder.
     pub fn from_repos_conf(path: &Path) -> Result<RepoSet, RepoError> {
+        RepoSet::from_repos_conf_in(path, Fs::os())
+    }
+
+    /// Like [`from_repos_conf`](Self::from_repos_conf), reading the
+    /// repositories through `fs` (repos.conf itself is always read from
+    /// disk, and every location must exist on disk: a source mounted over a
+    /// location is mounted at its canonical path).
+    pub fn from_repos_conf_in(path: &Path, fs: Fs) -> Result<RepoSet, RepoError> {
         let conf = read_repos_conf(path)?;
         let mut specs = Vec::new();
         for e in &conf.entries {
@@ -150,12 +161,17 @@ impl RepoSet {
                 loc: e.loc.clone(),
             });
         }
-        RepoSet::load(specs, conf.main_repo)
+        RepoSet::load(specs, conf.main_repo, fs)
     }
 
     /// Loads repositories given directly as folders (`--repo DIR`), in order;
     /// the first one is the main repository.
     pub fn from_dirs(dirs: &[PathBuf]) -> Result<RepoSet, RepoError> {
+        RepoSet::from_dirs_in(dirs, Fs::os())
+    }
+
+    /// Like [`from_dirs`](Self::from_dirs), reading through `fs`.
+    pub fn from_dirs_in(dirs: &[PathBuf], fs: Fs) -> Result<RepoSet, RepoError> {
         let specs = dirs
             .iter()
             .map(|d| RepoSpec {
@@ -165,17 +181,21 @@ impl RepoSet {
                 loc: Loc::new(d, 0),
             })
             .collect();
-        RepoSet::load(specs, None)
+        RepoSet::load(specs, None, fs)
     }
 
-    fn load(specs: Vec<RepoSpec>, main_repo: Option<String>) -> Result<RepoSet, RepoError> {
+    fn load(specs: Vec<RepoSpec>, main_repo: Option<String>, fs: Fs) -> Result<RepoSet, RepoError> {
         if specs.is_empty() {
             return Err(RepoError::Empty);
         }
-        let mut set = RepoSet::default();
+        let mut set = RepoSet {
+            fs,
+            ..RepoSet::default()
+        };
         let mut raw_masters = Vec::new();
         for (i, spec) in specs.into_iter().enumerate() {
-            let (repo, masters) = read_repository(RepoId(i as u16), spec, &mut set.warnings)?;
+            let (repo, masters) =
+                read_repository(&set.fs, RepoId(i as u16), spec, &mut set.warnings)?;
             if let Some(first) = set.repos.iter().find(|r| r.name == repo.name) {
                 return Err(RepoError::Duplicate {
                     loc: repo.configured_at.clone(),
@@ -269,6 +289,7 @@ struct RepoSpec {
 
 #[allow(clippy::type_complexity)]
 fn read_repository(
+    fs: &Fs,
     id: RepoId,
     spec: RepoSpec,
     warnings: &mut Vec<Warning>,
@@ -287,13 +308,13 @@ fn read_repository(
     })?;
     let spec = RepoSpec { location, ..spec };
     let layout_path = spec.location.join("metadata").join("layout.conf");
-    let layout = if layout_path.is_file() {
-        read_layout_conf(&layout_path)?
+    let layout = if fs.is_file(&layout_path) {
+        read_layout_conf(fs, &layout_path)?
     } else {
         LayoutConf::default()
     };
     let profiles = spec.location.join("profiles");
-    let repo_name_file = first_line(&profiles.join("repo_name"))?;
+    let repo_name_file = first_line(fs, &profiles.join("repo_name"))?;
     let name = layout
         .get("repo-name")
         .map(|(_, v)| v.to_owned())
@@ -313,7 +334,7 @@ fn read_repository(
             });
         }
     }
-    let profiles_eapi = first_line(&profiles.join("eapi"))?;
+    let profiles_eapi = first_line(fs, &profiles.join("eapi"))?;
     let formats = match layout.get("profile-formats") {
         Some((loc, v)) => parse_profile_formats(v, &loc, warnings),
         None => {
@@ -398,8 +419,8 @@ impl LayoutConf {
     }
 }
 
-fn read_layout_conf(path: &Path) -> Result<LayoutConf, RepoError> {
-    let text = source::read_utf8(path)?;
+fn read_layout_conf(fs: &Fs, path: &Path) -> Result<LayoutConf, RepoError> {
+    let text = source::read_utf8(fs, path)?;
     parse_layout_conf(&text, path)
 }
 
@@ -424,11 +445,11 @@ pub fn parse_layout_conf(text: &str, path: &Path) -> Result<LayoutConf, RepoErro
     Ok(conf)
 }
 
-fn first_line(path: &Path) -> Result<Option<String>, RepoError> {
-    if !path.is_file() {
+fn first_line(fs: &Fs, path: &Path) -> Result<Option<String>, RepoError> {
+    if !fs.is_file(path) {
         return Ok(None);
     }
-    let text = source::read_utf8(path)?;
+    let text = source::read_utf8(fs, path)?;
     Ok(text
         .lines()
         .map(str::trim)
@@ -468,7 +489,7 @@ fn read_repos_conf(path: &Path) -> Result<ReposConf, RepoError> {
 }
 
 fn parse_repos_conf_file(path: &Path, conf: &mut ReposConf) -> Result<(), RepoError> {
-    let text = source::read_utf8(path)?;
+    let text = source::read_utf8(&Fs::os(), path)?;
     parse_repos_conf_into(&text, path, conf)
 }
 

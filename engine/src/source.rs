@@ -5,6 +5,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::fs::Fs;
+
 /// A file and a 1-based line number in it (0 when the whole file is meant).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Loc {
@@ -41,8 +43,8 @@ impl fmt::Display for Loc {
 
 /// Reads a file as UTF-8, naming the file (and the line of the first bad
 /// byte) when it is not valid UTF-8.
-pub fn read_utf8(path: &Path) -> Result<String, SourceError> {
-    let bytes = std::fs::read(path).map_err(|e| SourceError::Io {
+pub fn read_utf8(fs: &Fs, path: &Path) -> Result<String, SourceError> {
+    let bytes = fs.read(path).map_err(|e| SourceError::Io {
         path: path.to_path_buf(),
         source: e,
     })?;

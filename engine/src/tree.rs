@@ -96,7 +96,7 @@ impl Tree {
     fn load_repo_files(&mut self) -> Result<(), TreeError> {
         for repo in &self.repos.repos {
             let dir = repo.profiles_dir();
-            for e in files::read_profiles_desc(&dir)?.unwrap_or_default() {
+            for e in files::read_profiles_desc(&self.repos.fs, &dir)?.unwrap_or_default() {
                 self.profiles_desc.push(ProfileDesc {
                     repo: repo.id,
                     arch: e.arch,
@@ -105,12 +105,12 @@ impl Tree {
                     loc: e.loc,
                 });
             }
-            for e in files::read_categories(&dir)?.unwrap_or_default() {
+            for e in files::read_categories(&self.repos.fs, &dir)?.unwrap_or_default() {
                 if !e.remove {
                     self.categories.insert(Sym::new(&e.value));
                 }
             }
-            for g in files::read_license_groups(&dir)?.unwrap_or_default() {
+            for g in files::read_license_groups(&self.repos.fs, &dir)?.unwrap_or_default() {
                 let members: Vec<&str> = g.members.iter().map(String::as_str).collect();
                 self.license_groups.define(g.loc, &g.name, &members);
             }
@@ -192,7 +192,7 @@ fn repo_list(
             ..AtomOptions::profile(eapi).with_repo(r.formats.repo_deps)
         };
         let mut out = Vec::new();
-        let lines = files::read_list(&r.profiles_dir(), kind, r.formats.directories)?;
+        let lines = files::read_list(&repos.fs, &r.profiles_dir(), kind, r.formats.directories)?;
         for e in lines.unwrap_or_default() {
             match Atom::parse(&e.value, opts) {
                 Ok(a) => out.push((e, a)),
@@ -227,7 +227,7 @@ impl Tree {
             .repos
             .repos
             .iter()
-            .filter(|r| r.profiles_dir().join(name).is_dir())
+            .filter(|r| self.repos.fs.is_dir(&r.profiles_dir().join(name)))
             .map(|r| r.id)
             .collect();
         match candidates.as_slice() {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use portolan_engine::fs::Fs;
 use portolan_engine::md5cache::{scan, CacheEntry, IuseFlag};
 
 fn real() -> PathBuf {
@@ -32,7 +33,7 @@ fn every_real_entry_parses() {
         ("genpack-overlay", 45, 19),
         ("coreos-overlay", 110, 19),
     ] {
-        let files = scan(&root.join(repo)).unwrap();
+        let files = scan(&Fs::os(), &root.join(repo)).unwrap();
         assert_eq!(files.len(), entries, "{repo}");
         let mut cats: Vec<&str> = files.iter().map(|f| f.category.as_str()).collect();
         cats.dedup();
@@ -42,7 +43,7 @@ fn every_real_entry_parses() {
             .windows(2)
             .all(|w| (&w[0].category, &w[0].pf) < (&w[1].category, &w[1].pf)));
         for f in &files {
-            let e = CacheEntry::read(&f.path).unwrap_or_else(|e| panic!("{e}"));
+            let e = CacheEntry::read(&Fs::os(), &f.path).unwrap_or_else(|e| panic!("{e}"));
             for k in e.keys() {
                 *key_counts.entry(k.to_owned()).or_default() += 1;
             }
@@ -81,7 +82,7 @@ fn every_real_entry_parses() {
 #[test]
 fn systemd_in_gentoo() {
     let root = real().join("gentoo");
-    let files = scan(&root).unwrap();
+    let files = scan(&Fs::os(), &root).unwrap();
     let pfs: Vec<&str> = files
         .iter()
         .filter(|f| f.category == "sys-apps" && f.pf.starts_with("systemd-"))
@@ -100,7 +101,11 @@ fn systemd_in_gentoo() {
         ]
     );
 
-    let e = CacheEntry::read(&root.join("metadata/md5-cache/sys-apps/systemd-261.1")).unwrap();
+    let e = CacheEntry::read(
+        &Fs::os(),
+        &root.join("metadata/md5-cache/sys-apps/systemd-261.1"),
+    )
+    .unwrap();
     assert_eq!(e.eapi(), "8");
     assert_eq!(e.get("SLOT"), Some("0/2"));
     assert_eq!(e.slot(), Some(("0", "2")));
@@ -179,7 +184,7 @@ fn systemd_in_gentoo() {
 
 #[test]
 fn values_with_equals_signs_and_freethreading_slot() {
-    let freethreading = scan(&real().join("gentoo"))
+    let freethreading = scan(&Fs::os(), &real().join("gentoo"))
         .unwrap()
         .into_iter()
         .filter(|f| f.category == "dev-lang")
@@ -187,12 +192,12 @@ fn values_with_equals_signs_and_freethreading_slot() {
         .collect::<Vec<_>>();
     assert!(!freethreading.is_empty());
     for f in freethreading {
-        let e = CacheEntry::read(&f.path).unwrap();
+        let e = CacheEntry::read(&Fs::os(), &f.path).unwrap();
         assert_eq!(e.slot(), Some(("3.13t", "3.13t")), "{}", f.pf);
     }
     // A USE dependency with `=` inside a value: split at the first `=` only.
     let vim = real().join("gentoo/metadata/md5-cache/app-editors/vim-9.1.1652-r2");
-    let e = CacheEntry::read(&vim).unwrap();
+    let e = CacheEntry::read(&Fs::os(), &vim).unwrap();
     assert!(e.rdepend().contains(
         ">=dev-lang/perl-5.38.2-r3[perl_features_debug=,perl_features_ithreads=,perl_features_quadmath=]"
     ));
@@ -201,7 +206,7 @@ fn values_with_equals_signs_and_freethreading_slot() {
 
 #[test]
 fn scan_skips_hidden_and_nested() {
-    let files = scan(&fixtures()).unwrap();
+    let files = scan(&Fs::os(), &fixtures()).unwrap();
     let names: Vec<String> = files
         .iter()
         .map(|f| format!("{}/{}", f.category, f.pf))
@@ -216,20 +221,22 @@ fn scan_skips_hidden_and_nested() {
             "cat-b/badutf8-1"
         ]
     );
-    assert!(scan(Path::new("/nonexistent/repo")).unwrap().is_empty());
+    assert!(scan(&Fs::os(), Path::new("/nonexistent/repo"))
+        .unwrap()
+        .is_empty());
 }
 
 #[test]
 fn corrupt_fixtures() {
     let dir = fixtures().join("metadata/md5-cache");
     let err = |p: &str| {
-        CacheEntry::read(&dir.join(p))
+        CacheEntry::read(&Fs::os(), &dir.join(p))
             .map(|_| ())
             .unwrap_err()
             .to_string()
     };
     let d = dir.display();
-    assert!(CacheEntry::read(&dir.join("cat-a/good-1")).is_ok());
+    assert!(CacheEntry::read(&Fs::os(), &dir.join("cat-a/good-1")).is_ok());
     assert_eq!(
         err("cat-a/truncated-1"),
         format!("{d}/cat-a/truncated-1:4: truncated md5-cache entry (no final newline)")

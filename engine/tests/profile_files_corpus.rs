@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use portolan_engine::fs::Fs;
 use portolan_engine::profile::files::{
     read_arch_list, read_atom_tokens, read_categories, read_deprecated, read_eapi,
     read_license_groups, read_list, read_packages, read_parent, read_profile_file,
@@ -52,15 +53,15 @@ fn every_profile_file_of_the_corpus_reads() {
     for dir in &dirs {
         for kind in ProfileFileKind::ALL {
             let n = match kind.shape() {
-                FileShape::Parent => read_parent(dir).unwrap().map(|v| v.len()),
-                FileShape::Eapi => read_eapi(dir).unwrap().map(|_| 1),
-                FileShape::Deprecated => read_deprecated(dir).unwrap().map(|_| 1),
+                FileShape::Parent => read_parent(&Fs::os(), dir).unwrap().map(|v| v.len()),
+                FileShape::Eapi => read_eapi(&Fs::os(), dir).unwrap().map(|_| 1),
+                FileShape::Deprecated => read_deprecated(&Fs::os(), dir).unwrap().map(|_| 1),
                 FileShape::MakeDefaults => continue,
-                FileShape::Packages => read_packages(dir).unwrap().map(|v| v.len()),
-                FileShape::List => read_list(dir, kind, true)
+                FileShape::Packages => read_packages(&Fs::os(), dir).unwrap().map(|v| v.len()),
+                FileShape::List => read_list(&Fs::os(), dir, kind, true)
                     .unwrap_or_else(|e| panic!("{e}"))
                     .map(|v| v.len()),
-                FileShape::AtomTokens { .. } => read_atom_tokens(dir, kind, true)
+                FileShape::AtomTokens { .. } => read_atom_tokens(&Fs::os(), dir, kind, true)
                     .unwrap_or_else(|e| panic!("{e}"))
                     .map(|v| v.len()),
             };
@@ -77,7 +78,7 @@ fn every_profile_file_of_the_corpus_reads() {
     let gentoo = profiles("gentoo");
     let mut with_eapi = 0;
     for d in dirs.iter().filter(|d| d.starts_with(&gentoo)) {
-        if let Some(e) = read_eapi(d).unwrap() {
+        if let Some(e) = read_eapi(&Fs::os(), d).unwrap() {
             assert_eq!(e.eapi, "5", "{}", d.display());
             with_eapi += 1;
         }
@@ -88,9 +89,14 @@ fn every_profile_file_of_the_corpus_reads() {
 #[test]
 fn inline_comments_and_empty_token_lists() {
     let dir = profiles("genpack-overlay").join("genpack");
-    let e = read_atom_tokens(&dir, ProfileFileKind::PackageAcceptKeywords, false)
-        .unwrap()
-        .unwrap();
+    let e = read_atom_tokens(
+        &Fs::os(),
+        &dir,
+        ProfileFileKind::PackageAcceptKeywords,
+        false,
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(e.len(), 1);
     assert_eq!(e[0].atom, "dev-cpp/argparse");
     assert!(e[0].tokens.is_empty());
@@ -100,9 +106,14 @@ fn inline_comments_and_empty_token_lists() {
     );
 
     let riscv = profiles("genpack-overlay").join("genpack/riscv");
-    let e = read_atom_tokens(&riscv, ProfileFileKind::PackageAcceptKeywords, false)
-        .unwrap()
-        .unwrap();
+    let e = read_atom_tokens(
+        &Fs::os(),
+        &riscv,
+        ProfileFileKind::PackageAcceptKeywords,
+        false,
+    )
+    .unwrap()
+    .unwrap();
     let kexec = e
         .iter()
         .find(|e| e.atom == "<sys-apps/kexec-tools-9999")
@@ -110,6 +121,7 @@ fn inline_comments_and_empty_token_lists() {
     assert_eq!(kexec.tokens, ["**"]);
     assert_eq!(kexec.loc.line, 6);
     let e = read_atom_tokens(
+        &Fs::os(),
         &riscv.join("paravirt"),
         ProfileFileKind::PackageAcceptKeywords,
         false,
@@ -126,7 +138,7 @@ fn inline_comments_and_empty_token_lists() {
     // genpack/weston: `dev-python/pycairo X # cairo[X] requests …` and the
     // `edia-libs/freetype` typo, kept verbatim.
     let weston = profiles("genpack-overlay").join("genpack/weston");
-    let e = read_atom_tokens(&weston, ProfileFileKind::PackageUse, false)
+    let e = read_atom_tokens(&Fs::os(), &weston, ProfileFileKind::PackageUse, false)
         .unwrap()
         .unwrap();
     let pycairo = e.iter().find(|e| e.atom == "dev-python/pycairo").unwrap();
@@ -142,7 +154,7 @@ fn inline_comments_and_empty_token_lists() {
 #[test]
 fn same_atom_on_two_lines_with_tabs() {
     let dir = profiles("coreos-overlay").join("coreos/base");
-    let e = read_atom_tokens(&dir, ProfileFileKind::PackageUse, false)
+    let e = read_atom_tokens(&Fs::os(), &dir, ProfileFileKind::PackageUse, false)
         .unwrap()
         .unwrap();
     let git: Vec<_> = e.iter().filter(|e| e.atom == "dev-vcs/git").collect();
@@ -156,7 +168,7 @@ fn same_atom_on_two_lines_with_tabs() {
 #[test]
 fn packages_files() {
     let coreos = profiles("coreos-overlay").join("coreos/base");
-    let p = read_packages(&coreos).unwrap().unwrap();
+    let p = read_packages(&Fs::os(), &coreos).unwrap().unwrap();
     let entries: Vec<(bool, bool, &str)> = p
         .iter()
         .map(|l| match l {
@@ -175,7 +187,7 @@ fn packages_files() {
     );
 
     let genpack = profiles("genpack-overlay").join("genpack");
-    let p = read_packages(&genpack).unwrap().unwrap();
+    let p = read_packages(&Fs::os(), &genpack).unwrap().unwrap();
     let entries: Vec<(bool, bool, &str)> = p
         .iter()
         .filter_map(|l| match l {
@@ -191,7 +203,7 @@ fn packages_files() {
         ]
     );
 
-    let base = read_packages(&profiles("gentoo").join("base"))
+    let base = read_packages(&Fs::os(), &profiles("gentoo").join("base"))
         .unwrap()
         .unwrap();
     let system = base
@@ -204,7 +216,7 @@ fn packages_files() {
         .any(|l| matches!(l, PackagesLine::Entry(e) if e.system && e.atom == "app-shells/bash:0")));
 
     // gentoo arch/riscv: `-*sys-apps/busybox`.
-    let riscv = read_packages(&profiles("gentoo").join("arch/riscv"))
+    let riscv = read_packages(&Fs::os(), &profiles("gentoo").join("arch/riscv"))
         .unwrap()
         .unwrap();
     assert!(riscv.iter().any(
@@ -215,23 +227,32 @@ fn packages_files() {
 #[test]
 fn parent_eapi_deprecated() {
     let g = profiles("genpack-overlay");
-    let p = read_parent(&g.join("genpack/amd64")).unwrap().unwrap();
+    let p = read_parent(&Fs::os(), &g.join("genpack/amd64"))
+        .unwrap()
+        .unwrap();
     let paths: Vec<&str> = p.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["gentoo:default/linux/amd64/23.0/systemd", ".."]);
     assert_eq!(p[1].loc.line, 2);
     // No trailing newline.
-    let p = read_parent(&g.join("genpack/systemimg")).unwrap().unwrap();
+    let p = read_parent(&Fs::os(), &g.join("genpack/systemimg"))
+        .unwrap()
+        .unwrap();
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].path, "..");
-    assert!(read_parent(&g.join("genpack")).unwrap().is_none());
+    assert!(read_parent(&Fs::os(), &g.join("genpack"))
+        .unwrap()
+        .is_none());
 
     assert_eq!(
-        read_eapi(&g.join("genpack/amd64")).unwrap().unwrap().eapi,
+        read_eapi(&Fs::os(), &g.join("genpack/amd64"))
+            .unwrap()
+            .unwrap()
+            .eapi,
         "8"
     );
-    assert!(read_eapi(&g.join("genpack")).unwrap().is_none());
+    assert!(read_eapi(&Fs::os(), &g.join("genpack")).unwrap().is_none());
     assert_eq!(
-        read_eapi(&profiles("gentoo").join("base"))
+        read_eapi(&Fs::os(), &profiles("gentoo").join("base"))
             .unwrap()
             .unwrap()
             .eapi,
@@ -239,6 +260,7 @@ fn parent_eapi_deprecated() {
     );
 
     let d = read_deprecated(
+        &Fs::os(),
         &profiles("gentoo").join("default/linux/loong/22.0/la64v100/lp64d/desktop"),
     )
     .unwrap()
@@ -253,7 +275,7 @@ fn parent_eapi_deprecated() {
     assert!(d
         .message
         .ends_with("Changing_the_CHOST_variable#Verifying_things_work"));
-    assert!(read_deprecated(&profiles("gentoo").join("base"))
+    assert!(read_deprecated(&Fs::os(), &profiles("gentoo").join("base"))
         .unwrap()
         .is_none());
 }
@@ -261,6 +283,7 @@ fn parent_eapi_deprecated() {
 #[test]
 fn list_files() {
     let multilib = read_list(
+        &Fs::os(),
         &profiles("gentoo").join("features/multilib"),
         ProfileFileKind::UseMask,
         false,
@@ -274,6 +297,7 @@ fn list_files() {
 
     // An empty file exists but has no entries.
     let empty = read_list(
+        &Fs::os(),
         &profiles("coreos-overlay").join("coreos/amd64/generic"),
         ProfileFileKind::UseMask,
         false,
@@ -282,6 +306,7 @@ fn list_files() {
     assert_eq!(empty, Some(vec![]));
 
     let provided = read_list(
+        &Fs::os(),
         &profiles("coreos-overlay").join("coreos/base"),
         ProfileFileKind::PackageProvided,
         false,
@@ -294,6 +319,7 @@ fn list_files() {
     assert!(values.contains(&"dev-python/pillow-9999"));
     // Only a comment.
     let arm64 = read_list(
+        &Fs::os(),
         &profiles("coreos-overlay").join("coreos/arm64"),
         ProfileFileKind::PackageProvided,
         false,
@@ -302,6 +328,7 @@ fn list_files() {
     assert_eq!(arm64, Some(vec![]));
 
     let mask = read_list(
+        &Fs::os(),
         &profiles("genpack-overlay").join("genpack"),
         ProfileFileKind::PackageMask,
         false,
@@ -316,7 +343,7 @@ fn list_files() {
 #[test]
 fn repository_files() {
     let gentoo = profiles("gentoo");
-    let desc = read_profiles_desc(&gentoo).unwrap().unwrap();
+    let desc = read_profiles_desc(&Fs::os(), &gentoo).unwrap().unwrap();
     assert_eq!(desc.len(), 487);
     assert_eq!(
         (
@@ -327,27 +354,30 @@ fn repository_files() {
         ("alpha", "default/linux/alpha/23.0", "stable")
     );
     assert_eq!(desc[0].loc.line, 14);
-    let genpack = read_profiles_desc(&profiles("genpack-overlay"))
+    let genpack = read_profiles_desc(&Fs::os(), &profiles("genpack-overlay"))
         .unwrap()
         .unwrap();
     assert_eq!(genpack.len(), 14);
     assert_eq!(genpack[1].path, "genpack/amd64/paravirt");
-    let coreos = read_profiles_desc(&profiles("coreos-overlay"))
+    let coreos = read_profiles_desc(&Fs::os(), &profiles("coreos-overlay"))
         .unwrap()
         .unwrap();
     assert_eq!(coreos.len(), 8);
     assert!(coreos.iter().all(|e| e.status == "dev"));
     assert_eq!(coreos[2].path, "coreos/amd64/generic/prod");
 
-    let arches = read_arch_list(&gentoo).unwrap().unwrap();
+    let arches = read_arch_list(&Fs::os(), &gentoo).unwrap().unwrap();
     assert_eq!(arches.len(), 17);
     assert_eq!(arches[1].value, "amd64");
-    assert!(read_arch_list(&profiles("coreos-overlay"))
+    assert!(read_arch_list(&Fs::os(), &profiles("coreos-overlay"))
         .unwrap()
         .is_none());
 
-    assert_eq!(read_categories(&gentoo).unwrap().unwrap().len(), 174);
-    let cats: Vec<String> = read_categories(&profiles("coreos-overlay"))
+    assert_eq!(
+        read_categories(&Fs::os(), &gentoo).unwrap().unwrap().len(),
+        174
+    );
+    let cats: Vec<String> = read_categories(&Fs::os(), &profiles("coreos-overlay"))
         .unwrap()
         .unwrap()
         .into_iter()
@@ -360,12 +390,12 @@ fn repository_files() {
         ("genpack-overlay", "genpack-overlay"),
         ("coreos-overlay", "coreos-overlay"),
     ] {
-        let (loc, n) = read_repo_name(&profiles(repo)).unwrap().unwrap();
+        let (loc, n) = read_repo_name(&Fs::os(), &profiles(repo)).unwrap().unwrap();
         assert_eq!(n, name);
         assert_eq!(loc.line, 1);
     }
 
-    let groups = read_license_groups(&gentoo).unwrap().unwrap();
+    let groups = read_license_groups(&Fs::os(), &gentoo).unwrap().unwrap();
     assert_eq!(groups.len(), 13);
     let free = groups.iter().find(|g| g.name == "FREE").unwrap();
     assert_eq!(free.members, ["@FREE-SOFTWARE", "@FREE-DOCUMENTS"]);
@@ -418,7 +448,7 @@ fn directory_form_order_and_skips() {
     s.write("package.use/ab/inner", b"cat/inner x\n");
     s.write("package.use/ab/.skip", b"cat/skip x\n");
     s.write("package.use/c", b"\n\n");
-    let lines = read_profile_file(&s.0, "package.use", true)
+    let lines = read_profile_file(&Fs::os(), &s.0, "package.use", true)
         .unwrap()
         .unwrap();
     let got: Vec<String> = lines
@@ -442,7 +472,7 @@ fn directory_form_order_and_skips() {
     }
 
     // Not allowed: an error naming the directory.
-    let e = read_profile_file(&s.0, "package.use", false).unwrap_err();
+    let e = read_profile_file(&Fs::os(), &s.0, "package.use", false).unwrap_err();
     assert!(matches!(e, FileError::IsDirectory { .. }));
     assert_eq!(
         e.to_string(),
@@ -454,16 +484,16 @@ fn directory_form_order_and_skips() {
     // The typed reader honours the kind: packages is never a directory.
     s.write("packages/x", b"*cat/pkg\n");
     assert!(matches!(
-        read_packages(&s.0),
+        read_packages(&Fs::os(), &s.0),
         Err(FileError::IsDirectory { .. })
     ));
     std::fs::create_dir_all(s.0.join("package.mask")).unwrap();
     assert_eq!(
-        read_list(&s.0, ProfileFileKind::PackageMask, true).unwrap(),
+        read_list(&Fs::os(), &s.0, ProfileFileKind::PackageMask, true).unwrap(),
         Some(vec![])
     );
-    assert!(read_list(&s.0, ProfileFileKind::PackageMask, false).is_err());
-    let e = read_atom_tokens(&s.0, ProfileFileKind::PackageUse, true)
+    assert!(read_list(&Fs::os(), &s.0, ProfileFileKind::PackageMask, false).is_err());
+    let e = read_atom_tokens(&Fs::os(), &s.0, ProfileFileKind::PackageUse, true)
         .unwrap()
         .unwrap();
     assert_eq!(e.len(), 4);
@@ -478,11 +508,11 @@ fn directory_cycle_is_an_error() {
     s.write("use.mask/a", b"flag\n");
     std::os::unix::fs::symlink(s.0.join("use.mask"), s.0.join("use.mask/loop")).unwrap();
     std::os::unix::fs::symlink(s.0.join("nowhere"), s.0.join("use.mask/dangling")).unwrap();
-    let e = read_list(&s.0, ProfileFileKind::UseMask, true).unwrap_err();
+    let e = read_list(&Fs::os(), &s.0, ProfileFileKind::UseMask, true).unwrap_err();
     assert!(matches!(e, FileError::DirectoryCycle { .. }), "{e}");
     std::fs::remove_file(s.0.join("use.mask/loop")).unwrap();
     // The dangling symlink is skipped.
-    let l = read_list(&s.0, ProfileFileKind::UseMask, true)
+    let l = read_list(&Fs::os(), &s.0, ProfileFileKind::UseMask, true)
         .unwrap()
         .unwrap();
     assert_eq!(l.len(), 1);
@@ -493,21 +523,21 @@ fn directory_cycle_is_an_error() {
 fn file_errors_name_file_and_line() {
     let s = Scratch::new("errors");
     s.write("parent", b"# only a comment\n\n");
-    let e = read_parent(&s.0).unwrap_err();
+    let e = read_parent(&Fs::os(), &s.0).unwrap_err();
     assert_eq!(
         e.to_string(),
         format!("{}: empty parent file", s.0.join("parent").display())
     );
     s.write("eapi", b"  \n5\n");
     assert_eq!(
-        read_eapi(&s.0).unwrap_err().to_string(),
+        read_eapi(&Fs::os(), &s.0).unwrap_err().to_string(),
         format!("{}:1: empty eapi file", s.0.join("eapi").display())
     );
     s.write("eapi", b" 8 \n");
-    assert_eq!(read_eapi(&s.0).unwrap().unwrap().eapi, "8");
+    assert_eq!(read_eapi(&Fs::os(), &s.0).unwrap().unwrap().eapi, "8");
     s.write("package.use", b"cat/a x\ncat/b\n");
     assert_eq!(
-        read_atom_tokens(&s.0, ProfileFileKind::PackageUse, false)
+        read_atom_tokens(&Fs::os(), &s.0, ProfileFileKind::PackageUse, false)
             .unwrap_err()
             .to_string(),
         format!(
@@ -517,7 +547,7 @@ fn file_errors_name_file_and_line() {
     );
     s.write("package.mask", b"cat/a\n# caf\xc3\xa9\ncat/\xe9\n");
     assert_eq!(
-        read_list(&s.0, ProfileFileKind::PackageMask, false)
+        read_list(&Fs::os(), &s.0, ProfileFileKind::PackageMask, false)
             .unwrap_err()
             .to_string(),
         format!("{}:3: not valid UTF-8", s.0.join("package.mask").display())
@@ -527,20 +557,20 @@ fn file_errors_name_file_and_line() {
         b"amd64 default/linux/amd64 stable\namd64 x\n",
     );
     assert_eq!(
-        read_profiles_desc(&s.0).unwrap_err().to_string(),
+        read_profiles_desc(&Fs::os(), &s.0).unwrap_err().to_string(),
         format!(
             "{}:2: expected 'arch profile status', found 2 fields",
             s.0.join("profiles.desc").display()
         )
     );
     s.write("packages", b"-*\n-cat/a\n*-cat/b\n");
-    let p = read_packages(&s.0).unwrap().unwrap();
+    let p = read_packages(&Fs::os(), &s.0).unwrap().unwrap();
     assert!(matches!(p[0], PackagesLine::Clear(ref l) if l.line == 1));
     assert!(matches!(&p[1], PackagesLine::Entry(e) if e.remove && !e.system && e.atom == "cat/a"));
     assert!(matches!(&p[2], PackagesLine::Entry(e) if !e.remove && e.system && e.atom == "-cat/b"));
     s.write("license_groups", b"LONELY\nG a @B\n");
-    let g = read_license_groups(&s.0).unwrap().unwrap();
+    let g = read_license_groups(&Fs::os(), &s.0).unwrap().unwrap();
     assert_eq!(g.len(), 1);
     assert_eq!(g[0].name, "G");
-    assert!(read_repo_name(&s.0).unwrap().is_none());
+    assert!(read_repo_name(&Fs::os(), &s.0).unwrap().is_none());
 }

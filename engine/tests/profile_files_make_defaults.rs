@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use portolan_engine::fs::Fs;
 use portolan_engine::profile::make_defaults::{
     expand, parse, parse_and_expand, read_files, Assignment,
 };
@@ -39,7 +40,7 @@ fn find_make_defaults(dir: &Path, out: &mut Vec<PathBuf>) {
 /// The assignments of one profile directory's make.defaults.
 fn assignments(repo: &str, profile: &str) -> Vec<Assignment> {
     let dir = real().join(repo).join("profiles").join(profile);
-    let files = read_files(&dir, true).unwrap().unwrap();
+    let files = read_files(&Fs::os(), &dir, true).unwrap().unwrap();
     assert_eq!(files.len(), 1);
     files.into_iter().next().unwrap().assignments
 }
@@ -66,7 +67,7 @@ fn every_make_defaults_of_the_corpus_parses() {
     let mut total = 0;
     for f in &files {
         let dir = f.parent().unwrap();
-        let parsed = read_files(dir, true)
+        let parsed = read_files(&Fs::os(), dir, true)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap();
         for file in parsed {
@@ -216,7 +217,7 @@ fn stack(nodes: &[(&str, &str)]) -> (HashMap<String, String>, Vec<HashMap<String
     for (repo, profile) in nodes {
         let dir = real().join(repo).join("profiles").join(profile);
         let mut mine = HashMap::new();
-        if let Some(files) = read_files(&dir, true).unwrap() {
+        if let Some(files) = read_files(&Fs::os(), &dir, true).unwrap() {
             vars.remove("USE");
             for f in files {
                 for a in f.assignments {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::depspec::{DepOptions, DepSpec, FlagLeaf};
 use portolan_engine::eapi::Eapi;
+use portolan_engine::fs::Fs;
 use portolan_engine::intern::Sym;
 use portolan_engine::md5cache::{scan, CacheEntry};
 use portolan_engine::version::split_pf;
@@ -87,8 +88,8 @@ fn load(root: &Path) -> Universe {
     let mut u = Universe::new();
     for repo in ["coreos-overlay", "genpack-overlay", "gentoo"] {
         let name = repo.trim_end_matches("-overlay");
-        for f in scan(&root.join(repo)).unwrap() {
-            let Ok(e) = CacheEntry::read(&f.path) else {
+        for f in scan(&Fs::os(), &root.join(repo)).unwrap() {
+            let Ok(e) = CacheEntry::read(&Fs::os(), &f.path) else {
                 continue;
             };
             if let Some(c) = candidate(name, &f.category, &e, &f.pf) {

@@ -17,7 +17,7 @@ pub struct Args {
 
 pub fn run(repos: &RepoSet, args: &Args) -> Result<ExitCode> {
     for repo in &repos.repos {
-        for e in read_profiles_desc(&repo.profiles_dir())?.unwrap_or_default() {
+        for e in read_profiles_desc(&repos.fs, &repo.profiles_dir())?.unwrap_or_default() {
             let profile = format!("{}:{}", repo.name, e.path);
             if args.json {
                 println!(

@@ -70,6 +70,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fs::{Fs, Kind};
 use crate::source::{Loc, SourceError};
 
 /// One cleaned line: its 1-based number in its file and its tokens (never
@@ -191,8 +192,8 @@ pub fn clean_lines(text: &str) -> Vec<Line> {
 /// Reads a whole file as UTF-8; `None` when it does not exist (a dangling
 /// symlink counts as missing, as in portage). A directory or another
 /// non-regular file (a FIFO would block) is an error naming it.
-pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {
-    match std::fs::metadata(path) {
+pub fn read_text(fs: &Fs, path: &Path) -> Result<Option<String>, FileError> {
+    match fs.metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(SourceError::Io {
@@ -201,19 +202,19 @@ pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {
             }
             .into())
         }
-        Ok(m) if m.is_dir() => {
+        Ok(m) if m.kind == Kind::Dir => {
             return Err(FileError::IsDirectory {
                 path: path.to_path_buf(),
             })
         }
-        Ok(m) if !m.is_file() => {
+        Ok(m) if m.kind != Kind::File => {
             return Err(FileError::NotAFile {
                 path: path.to_path_buf(),
             })
         }
         Ok(_) => {}
     }
-    match std::fs::read(path) {
+    match fs.read(path) {
         Ok(bytes) => Ok(Some(decode(path, bytes)?)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(SourceError::Io {
@@ -227,8 +228,8 @@ pub fn read_text(path: &Path) -> Result<Option<String>, FileError> {
 /// Reads one file and cleans it; `None` when the file does not exist. A
 /// directory is an error here (use [`read_profile_file`] for the directory
 /// form).
-pub fn read_lines(path: &Path) -> Result<Option<Vec<Line>>, FileError> {
-    Ok(read_text(path)?.map(|t| clean_lines(&t)))
+pub fn read_lines(fs: &Fs, path: &Path) -> Result<Option<Vec<Line>>, FileError> {
+    Ok(read_text(fs, path)?.map(|t| clean_lines(&t)))
 }
 
 /// Directories portage never descends into (`portage.const.VCS_DIRS`).
@@ -244,22 +245,23 @@ const MAX_DEPTH: usize = 64;
 /// Also what a caller reading `make.defaults` uses, since that file may be a
 /// directory too.
 pub fn profile_file_paths(
+    fs: &Fs,
     dir: &Path,
     name: &str,
     allow_dir: bool,
 ) -> Result<Option<Vec<PathBuf>>, FileError> {
     let path = dir.join(name);
-    let meta = match std::fs::metadata(&path) {
+    let meta = match fs.metadata(&path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
             return Err(SourceError::Io { path, source: e }.into());
         }
     };
-    if meta.is_file() {
+    if meta.kind == Kind::File {
         return Ok(Some(vec![path]));
     }
-    if !meta.is_dir() {
+    if meta.kind != Kind::Dir {
         return Err(FileError::NotAFile { path });
     }
     if !allow_dir {
@@ -267,7 +269,7 @@ pub fn profile_file_paths(
     }
     let mut out = Vec::new();
     let mut ancestors = Vec::new();
-    collect_dir(&path, &mut out, &mut ancestors)?;
+    collect_dir(fs, &path, &mut out, &mut ancestors)?;
     Ok(Some(out))
 }
 
@@ -276,14 +278,16 @@ fn skip_name(name: &[u8]) -> bool {
 }
 
 fn collect_dir(
+    fs: &Fs,
     dir: &Path,
     out: &mut Vec<PathBuf>,
     ancestors: &mut Vec<PathBuf>,
 ) -> Result<(), FileError> {
-    let canon = std::fs::canonicalize(dir).map_err(|e| FileError::ReadDir {
+    let read_dir_err = |e| FileError::ReadDir {
         path: dir.to_path_buf(),
         source: e,
-    })?;
+    };
+    let canon = fs.canonicalize(dir).map_err(read_dir_err)?;
     if let Some(a) = ancestors.iter().find(|a| **a == canon) {
         return Err(FileError::DirectoryCycle {
             path: dir.to_path_buf(),
@@ -291,50 +295,34 @@ fn collect_dir(
         });
     }
     if ancestors.len() >= MAX_DEPTH {
-        return Err(FileError::ReadDir {
-            path: dir.to_path_buf(),
-            source: std::io::Error::other("directories nested too deeply"),
-        });
+        return Err(read_dir_err(std::io::Error::other(
+            "directories nested too deeply",
+        )));
     }
-    let read = std::fs::read_dir(dir).map_err(|e| FileError::ReadDir {
-        path: dir.to_path_buf(),
-        source: e,
-    })?;
-    let mut names = Vec::new();
-    for entry in read {
-        let entry = entry.map_err(|e| FileError::ReadDir {
-            path: dir.to_path_buf(),
-            source: e,
-        })?;
-        names.push(entry.file_name());
-    }
+    let mut entries = fs.read_dir(dir).map_err(read_dir_err)?;
     // Code-point order of UTF-8 names equals byte order.
-    names.sort_by(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()));
+    entries.sort_by(|a, b| a.name.as_encoded_bytes().cmp(b.name.as_encoded_bytes()));
     ancestors.push(canon);
-    for name in names {
+    for entry in entries {
+        let name = entry.name;
         if skip_name(name.as_encoded_bytes()) {
             continue;
         }
         let path = dir.join(&name);
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            // Dangling symlinks and entries that vanished: skipped.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                ancestors.pop();
-                return Err(SourceError::Io { path, source: e }.into());
+        match entry.kind {
+            // Dangling symlinks: skipped.
+            None => continue,
+            Some(Kind::Dir) => {
+                if VCS_DIRS.iter().any(|v| name == *v) {
+                    continue;
+                }
+                if let Err(e) = collect_dir(fs, &path, out, ancestors) {
+                    ancestors.pop();
+                    return Err(e);
+                }
             }
-        };
-        if meta.is_dir() {
-            if VCS_DIRS.iter().any(|v| name == *v) {
-                continue;
-            }
-            if let Err(e) = collect_dir(&path, out, ancestors) {
-                ancestors.pop();
-                return Err(e);
-            }
-        } else if meta.is_file() {
-            out.push(path);
+            Some(Kind::File) => out.push(path),
+            Some(Kind::Other) => {}
         }
     }
     ancestors.pop();
@@ -345,17 +333,18 @@ fn collect_dir(
 /// directory form; `None` when it does not exist. Every line carries the
 /// [`Loc`] of the file it came from (`loc.line == line.line`).
 pub fn read_profile_file(
+    fs: &Fs,
     dir: &Path,
     name: &str,
     allow_dir: bool,
 ) -> Result<Option<Vec<(Loc, Line)>>, FileError> {
-    let Some(paths) = profile_file_paths(dir, name, allow_dir)? else {
+    let Some(paths) = profile_file_paths(fs, dir, name, allow_dir)? else {
         return Ok(None);
     };
     let mut out = Vec::new();
     for path in paths {
         // A file that vanished between listing and reading counts as empty.
-        let Some(text) = read_text(&path)? else {
+        let Some(text) = read_text(fs, &path)? else {
             continue;
         };
         out.extend(located_lines(&path, &text));
@@ -544,8 +533,8 @@ pub struct ParentEntry {
 
 /// `dir/parent`: `None` when missing; an error when it exists but has no
 /// line left after cleaning (portage: "Empty parent file").
-pub fn read_parent(dir: &Path) -> Result<Option<Vec<ParentEntry>>, FileError> {
-    let Some(lines) = read_profile_file(dir, "parent", false)? else {
+pub fn read_parent(fs: &Fs, dir: &Path) -> Result<Option<Vec<ParentEntry>>, FileError> {
+    let Some(lines) = read_profile_file(fs, dir, "parent", false)? else {
         return Ok(None);
     };
     parse_parent(&dir.join("parent"), lines).map(Some)
@@ -580,9 +569,9 @@ pub struct EapiFile {
 /// `readline().strip()`); `None` when missing; an error when the first line
 /// is blank (portage: unsupported EAPI `''`). Checking that the EAPI is
 /// supported is the caller's business.
-pub fn read_eapi(dir: &Path) -> Result<Option<EapiFile>, FileError> {
+pub fn read_eapi(fs: &Fs, dir: &Path) -> Result<Option<EapiFile>, FileError> {
     let path = dir.join("eapi");
-    let Some(text) = read_text(&path)? else {
+    let Some(text) = read_text(fs, &path)? else {
         return Ok(None);
     };
     parse_eapi(&path, &text).map(Some)
@@ -616,9 +605,9 @@ pub struct Deprecated {
 
 /// `dir/deprecated`: `None` when the profile is not deprecated. No comment
 /// stripping: the file is free text.
-pub fn read_deprecated(dir: &Path) -> Result<Option<Deprecated>, FileError> {
+pub fn read_deprecated(fs: &Fs, dir: &Path) -> Result<Option<Deprecated>, FileError> {
     let path = dir.join("deprecated");
-    let Some(text) = read_text(&path)? else {
+    let Some(text) = read_text(fs, &path)? else {
         return Ok(None);
     };
     Ok(Some(parse_deprecated(&path, &text)))
@@ -666,8 +655,8 @@ pub enum PackagesLine {
 
 /// `dir/packages` (never a directory): `None` when missing. Prefixes are
 /// peeled as portage's `grabfile_package` does: first `-`, then `*`.
-pub fn read_packages(dir: &Path) -> Result<Option<Vec<PackagesLine>>, FileError> {
-    let Some(lines) = read_profile_file(dir, "packages", false)? else {
+pub fn read_packages(fs: &Fs, dir: &Path) -> Result<Option<Vec<PackagesLine>>, FileError> {
+    let Some(lines) = read_profile_file(fs, dir, "packages", false)? else {
         return Ok(None);
     };
     Ok(Some(parse_packages(lines)))
@@ -736,12 +725,13 @@ pub fn parse_list(lines: Vec<(Loc, Line)>) -> Vec<ListEntry> {
 /// A list-shaped profile file of `dir` (`kind.file_name()`); the directory
 /// form is used when `allow_dir` and the kind permits it. `None` when missing.
 pub fn read_list(
+    fs: &Fs,
     dir: &Path,
     kind: ProfileFileKind,
     allow_dir: bool,
 ) -> Result<Option<Vec<ListEntry>>, FileError> {
     let allow = allow_dir && kind.directory_form_allowed();
-    Ok(read_profile_file(dir, kind.file_name(), allow)?.map(parse_list))
+    Ok(read_profile_file(fs, dir, kind.file_name(), allow)?.map(parse_list))
 }
 
 /// One line of an atom-with-tokens file (`package.use`, …).
@@ -759,6 +749,7 @@ pub struct AtomTokensEntry {
 /// when missing. A line with only an atom is an error unless the kind is
 /// `package.accept_keywords` (see [`FileShape::AtomTokens`]).
 pub fn read_atom_tokens(
+    fs: &Fs,
     dir: &Path,
     kind: ProfileFileKind,
     allow_dir: bool,
@@ -770,7 +761,7 @@ pub fn read_atom_tokens(
             tokens_required: false
         }
     );
-    let Some(lines) = read_profile_file(dir, kind.file_name(), allow)? else {
+    let Some(lines) = read_profile_file(fs, dir, kind.file_name(), allow)? else {
         return Ok(None);
     };
     parse_atom_tokens(lines, tokens_required).map(Some)
@@ -812,9 +803,10 @@ pub struct ProfilesDescEntry {
 /// `profiles_dir/profiles.desc`: `None` when missing; a line without exactly
 /// three fields is an error.
 pub fn read_profiles_desc(
+    fs: &Fs,
     profiles_dir: &Path,
 ) -> Result<Option<Vec<ProfilesDescEntry>>, FileError> {
-    let Some(lines) = read_profile_file(profiles_dir, "profiles.desc", false)? else {
+    let Some(lines) = read_profile_file(fs, profiles_dir, "profiles.desc", false)? else {
         return Ok(None);
     };
     parse_profiles_desc(lines).map(Some)
@@ -846,22 +838,22 @@ pub fn parse_profiles_desc(lines: Vec<(Loc, Line)>) -> Result<Vec<ProfilesDescEn
 
 /// `profiles_dir/arch.list`: one arch per line; portage stacks it over the
 /// repositories with `-arch` removal, hence [`ListEntry`]. `None` when missing.
-pub fn read_arch_list(profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
-    Ok(read_profile_file(profiles_dir, "arch.list", false)?.map(parse_list))
+pub fn read_arch_list(fs: &Fs, profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
+    Ok(read_profile_file(fs, profiles_dir, "arch.list", false)?.map(parse_list))
 }
 
 /// `profiles_dir/categories`: one category per line, stacked like
 /// `arch.list`. `None` when missing.
-pub fn read_categories(profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
-    Ok(read_profile_file(profiles_dir, "categories", false)?.map(parse_list))
+pub fn read_categories(fs: &Fs, profiles_dir: &Path) -> Result<Option<Vec<ListEntry>>, FileError> {
+    Ok(read_profile_file(fs, profiles_dir, "categories", false)?.map(parse_list))
 }
 
 /// `profiles_dir/repo_name`: the first line, trimmed (portage
 /// `readline().strip()`; may be empty — validating the name is the caller's
 /// business). `None` when missing.
-pub fn read_repo_name(profiles_dir: &Path) -> Result<Option<(Loc, String)>, FileError> {
+pub fn read_repo_name(fs: &Fs, profiles_dir: &Path) -> Result<Option<(Loc, String)>, FileError> {
     let path = profiles_dir.join("repo_name");
-    let Some(text) = read_text(&path)? else {
+    let Some(text) = read_text(fs, &path)? else {
         return Ok(None);
     };
     Ok(Some(parse_repo_name(&path, &text)))
@@ -889,9 +881,10 @@ pub struct LicenseGroupLine {
 /// is skipped (portage `grabdict`); several lines for one name are returned
 /// separately (portage concatenates them).
 pub fn read_license_groups(
+    fs: &Fs,
     profiles_dir: &Path,
 ) -> Result<Option<Vec<LicenseGroupLine>>, FileError> {
-    let Some(lines) = read_profile_file(profiles_dir, "license_groups", false)? else {
+    let Some(lines) = read_profile_file(fs, profiles_dir, "license_groups", false)? else {
         return Ok(None);
     };
     Ok(Some(parse_license_groups(lines)))

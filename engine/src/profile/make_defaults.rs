@@ -71,6 +71,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::BuildHasher;
 use std::path::Path;
 
+use crate::fs::Fs;
 use crate::profile::files::{self, FileError};
 use crate::source::Loc;
 
@@ -250,15 +251,16 @@ pub struct MakeDefaultsFile {
 /// Reads and parses `dir/make.defaults`, in its directory form when
 /// `allow_dir` (files in portage order); `None` when it does not exist.
 pub fn read_files(
+    fs: &Fs,
     dir: &Path,
     allow_dir: bool,
 ) -> Result<Option<Vec<MakeDefaultsFile>>, MakeDefaultsError> {
-    let Some(paths) = files::profile_file_paths(dir, "make.defaults", allow_dir)? else {
+    let Some(paths) = files::profile_file_paths(fs, dir, "make.defaults", allow_dir)? else {
         return Ok(None);
     };
     let mut out = Vec::with_capacity(paths.len());
     for path in paths {
-        let Some(text) = files::read_text(&path)? else {
+        let Some(text) = files::read_text(fs, &path)? else {
             continue;
         };
         let file = Loc::new(path, 0);

@@ -16,6 +16,7 @@ use ahash::HashMap;
 
 use crate::atom::{Atom, AtomOptions};
 use crate::eapi::Eapi;
+use crate::fs::Fs;
 use crate::intern::Sym;
 use crate::profile::files::{
     self, Deprecated, FileError, PackagesLine, ParentEntry, ProfileFileKind,
@@ -255,7 +256,7 @@ impl NodeStore {
         path: &str,
     ) -> Result<NodeId, ProfileError> {
         let dir = normalize(&repos.get(repo).profiles_dir().join(path));
-        if !dir.is_dir() {
+        if !repos.fs.is_dir(&dir) {
             return Err(ProfileError::NoSuchProfile {
                 name: format!("{}:{path}", repos.get(repo).name),
                 dir,
@@ -287,9 +288,9 @@ impl NodeStore {
         })?;
         in_progress.push(dir.to_path_buf());
         let mut parents = Vec::new();
-        for ParentEntry { loc, path } in files::read_parent(dir)?.unwrap_or_default() {
+        for ParentEntry { loc, path } in files::read_parent(&repos.fs, dir)?.unwrap_or_default() {
             let pdir = resolve_parent(repos, repo, dir, &loc, &path)?;
-            if !pdir.is_dir() {
+            if !repos.fs.is_dir(&pdir) {
                 return Err(ProfileError::MissingParent {
                     loc,
                     parent: path,
@@ -439,7 +440,7 @@ fn node_eapi(
     repo: RepoId,
     dir: &Path,
 ) -> Result<(Eapi, Option<Loc>), ProfileError> {
-    if let Some(f) = files::read_eapi(dir)? {
+    if let Some(f) = files::read_eapi(&repos.fs, dir)? {
         let eapi = Eapi::parse(&f.eapi).ok_or_else(|| ProfileError::UnsupportedEapi {
             loc: f.loc.clone(),
             eapi: f.eapi.clone(),
@@ -466,6 +467,7 @@ fn node_eapi(
 }
 
 struct Reader<'a> {
+    fs: &'a Fs,
     dir: &'a Path,
     eapi: Eapi,
     allow_dir: bool,
@@ -509,7 +511,9 @@ impl Reader<'_> {
         if eapi_ok {
             return Ok(true);
         }
-        if let Some(lines) = files::read_profile_file(self.dir, kind.file_name(), self.allow_dir)? {
+        if let Some(lines) =
+            files::read_profile_file(self.fs, self.dir, kind.file_name(), self.allow_dir)?
+        {
             if let Some((loc, _)) = lines.first() {
                 let msg = format!(
                     "EAPI '{}' does not support '{}'; file ignored, as Portage does",
@@ -532,7 +536,7 @@ impl Reader<'_> {
             allow_use_deps: use_deps && self.eapi.use_deps(),
             ..self.atom_opts
         };
-        for e in files::read_list(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+        for e in files::read_list(self.fs, self.dir, kind, self.allow_dir)?.unwrap_or_default() {
             if let Some(atom) = self.atom(&e.loc, &e.value, opts) {
                 out.push(Listed {
                     loc: e.loc,
@@ -546,7 +550,7 @@ impl Reader<'_> {
 
     fn flags(&mut self, kind: ProfileFileKind) -> Result<Vec<Listed<Sym>>, FileError> {
         let mut out = Vec::new();
-        for e in files::read_list(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+        for e in files::read_list(self.fs, self.dir, kind, self.allow_dir)?.unwrap_or_default() {
             let token = if e.remove {
                 format!("-{}", e.value)
             } else {
@@ -567,7 +571,9 @@ impl Reader<'_> {
     /// validation) and allows lines without tokens.
     fn table(&mut self, kind: ProfileFileKind, keywords: bool) -> Result<AtomTable, FileError> {
         let mut table = AtomTable::default();
-        for e in files::read_atom_tokens(self.dir, kind, self.allow_dir)?.unwrap_or_default() {
+        for e in
+            files::read_atom_tokens(self.fs, self.dir, kind, self.allow_dir)?.unwrap_or_default()
+        {
             let Some(atom) = self.atom(&e.loc, &e.atom, self.atom_opts) else {
                 continue;
             };
@@ -600,14 +606,16 @@ fn read_node(
     let r = repos.get(repo);
     let (eapi, _eapi_loc) = node_eapi(repos, repo, dir)?;
     let allow_dir = r.formats.directories || eapi.profile_dirs();
+    let fs = &repos.fs;
     let mut rd = Reader {
+        fs,
         dir,
         eapi,
         allow_dir,
         atom_opts: AtomOptions::profile(eapi).with_repo(r.formats.repo_deps),
         warnings: Vec::new(),
     };
-    let make_defaults = make_defaults::read_files(dir, allow_dir)?.unwrap_or_default();
+    let make_defaults = make_defaults::read_files(fs, dir, allow_dir)?.unwrap_or_default();
     for f in &make_defaults {
         for a in &f.assignments {
             if let Some(problem) = a.value.problem() {
@@ -624,7 +632,7 @@ fn read_node(
         allow_use_deps: eapi.use_deps(),
         ..rd.atom_opts
     };
-    for line in files::read_packages(dir)?.unwrap_or_default() {
+    for line in files::read_packages(fs, dir)?.unwrap_or_default() {
         match line {
             PackagesLine::Clear(loc) => packages.push(PackagesItem::Clear(loc)),
             PackagesLine::Entry(e) => {
@@ -655,7 +663,7 @@ fn read_node(
         dir: dir.to_path_buf(),
         eapi,
         parents,
-        deprecated: files::read_deprecated(dir)?,
+        deprecated: files::read_deprecated(fs, dir)?,
         make_defaults,
         packages,
         package_mask: rd.atoms(K::PackageMask, true)?,
@@ -684,7 +692,7 @@ fn read_node(
         warnings: Vec::new(),
     };
     let build_file = dir.join("packages.build");
-    for line in files::read_lines(&build_file)?.unwrap_or_default() {
+    for line in files::read_lines(fs, &build_file)?.unwrap_or_default() {
         let loc = Loc::new(&build_file, line.line);
         let text = line.joined();
         if let Some(atom) = rd.atom(&loc, &text, rd.atom_opts) {
@@ -710,7 +718,7 @@ fn read_node(
         node.package_use_stable = rd.table(K::PackageUseStable, false)?;
     }
     if rd.gated(K::PackageProvided, eapi.package_provided_allowed())? {
-        for e in files::read_list(dir, K::PackageProvided, allow_dir)?.unwrap_or_default() {
+        for e in files::read_list(fs, dir, K::PackageProvided, allow_dir)?.unwrap_or_default() {
             match split_cpv(&e.value) {
                 Ok(cpv) => node.package_provided.push(Listed {
                     loc: e.loc,
