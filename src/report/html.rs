@@ -17,6 +17,7 @@ h1{font-size:1.4em;margin:0 0 .3em}
 .summary{margin:.2em 0 1em;color:#444}
 .summary b{color:#1d1d1f}
 .counts span{display:inline-block;padding:.15em .6em;border-radius:.8em;margin-right:.4em;font-weight:600}
+.counts span.zero{background:#eee;color:#888;font-weight:normal}
 table{border-collapse:separate;border-spacing:0;font-size:13px}
 th,td{border-bottom:1px solid #ddd;border-right:1px solid #ddd;padding:.3em .6em;text-align:left;vertical-align:top}
 thead th{position:sticky;top:0;background:#f4f4f6;z-index:2;border-top:1px solid #ddd}
@@ -28,16 +29,23 @@ tr.arch th{background:#e9e9ef;font-weight:600;text-align:left;position:sticky;le
 .not-installable{background:#f9d4d4}
 .error{background:#ffe7a8}
 td{min-width:9em}
-summary{cursor:pointer;font-weight:600}
+summary{cursor:pointer;font-weight:600;white-space:nowrap}
 pre{white-space:pre-wrap;word-break:break-word;max-width:70ch;margin:.4em 0 .2em;font-size:12px}
 .kinds{font-weight:normal;color:#733}
+summary code{font-weight:normal;font-size:12px}
 .legend{margin:0 0 1em}
 label{user-select:none}
 body.only-failing tr.all-ok{display:none}
 "#;
 
+/// The two checkboxes; `#open` in the address opens every explanation
+/// (for screenshots and links).
 const SCRIPT: &str = r#"
-document.getElementById('only-failing').addEventListener('change',function(e){document.body.classList.toggle('only-failing',e.target.checked)});
+var only=document.getElementById('only-failing'),open=document.getElementById('open-all');
+only.addEventListener('change',function(){document.body.classList.toggle('only-failing',only.checked)});
+function setOpen(v){open.checked=v;document.querySelectorAll('td details').forEach(function(d){d.open=v})}
+open.addEventListener('change',function(){setOpen(open.checked)});
+if(location.hash==='#open')setOpen(true);
 "#;
 
 pub fn write(out: &mut dyn Write, m: &Matrix, when: &Generated) -> Result<()> {
@@ -61,13 +69,16 @@ pub fn write(out: &mut dyn Write, m: &Matrix, when: &Generated) -> Result<()> {
     writeln!(out, "<h1>portolan check</h1>")?;
     writeln!(
         out,
-        r#"<p class="summary counts"><span class="installable">{} installable</span><span class="not-installable">{} not installable</span><span class="error">{} errors</span> of {} cells: {} profiles × {} target sets</p>"#,
+        r#"<p class="summary counts"><span class="installable{}">{} installable</span><span class="not-installable{}">{} not installable</span><span class="error{}">{}</span> of {}: {} × {}</p>"#,
+        zero(c.installable),
         c.installable,
+        zero(c.not_installable),
         c.not_installable,
-        c.error,
-        c.total(),
-        rows.len(),
-        m.run.targets.len()
+        zero(c.error),
+        plural(c.error, "error"),
+        plural(c.total(), "cell"),
+        plural(rows.len(), "profile"),
+        plural(m.run.targets.len(), "target set")
     )?;
     let repos: Vec<String> = m
         .run
@@ -96,7 +107,7 @@ pub fn write(out: &mut dyn Write, m: &Matrix, when: &Generated) -> Result<()> {
     writeln!(out, r#"<p class="summary">{}</p>"#, facts.join(" · "))?;
     writeln!(
         out,
-        r#"<p class="legend"><label><input type="checkbox" id="only-failing"> only profiles with a failing cell</label></p>"#
+        r#"<p class="legend"><label><input type="checkbox" id="only-failing"> only profiles with a failing cell</label> · <label><input type="checkbox" id="open-all"> open every explanation</label></p>"#
     )?;
 
     writeln!(out, "<table>")?;
@@ -121,15 +132,15 @@ pub fn write(out: &mut dyn Write, m: &Matrix, when: &Generated) -> Result<()> {
         writeln!(out, "<tbody>")?;
         writeln!(
             out,
-            r#"<tr class="arch"><th colspan="{columns}">{} <span class="repo">{} profiles, {} failing cells, {} errors</span></th></tr>"#,
+            r#"<tr class="arch"><th colspan="{columns}">{} <span class="repo">{}, {} not installable, {}</span></th></tr>"#,
             if arch.is_empty() {
                 "(arch unknown)".to_owned()
             } else {
                 h(arch)
             },
-            group.len(),
+            plural(group.len(), "profile"),
             gc.not_installable,
-            gc.error
+            plural(gc.error, "error")
         )?;
         for row in group {
             write_row(out, m, row)?;
@@ -140,6 +151,24 @@ pub fn write(out: &mut dyn Write, m: &Matrix, when: &Generated) -> Result<()> {
     writeln!(out, "<script>{SCRIPT}</script>")?;
     writeln!(out, "</body></html>")?;
     Ok(())
+}
+
+/// `1 profile`, `2 profiles`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Counts of zero are shown muted.
+fn zero(n: usize) -> &'static str {
+    if n == 0 {
+        " zero"
+    } else {
+        ""
+    }
 }
 
 fn write_row(out: &mut dyn Write, m: &Matrix, row: &[Cell]) -> Result<()> {
@@ -176,12 +205,22 @@ fn write_row(out: &mut dyn Write, m: &Matrix, row: &[Cell]) -> Result<()> {
                 "✓ installable <span class=\"repo\">({} packages)</span>",
                 cell.solution.len()
             )?,
-            Status::NotInstallable => write!(
-                out,
-                r#"<details><summary>✗ not installable <span class="kinds">{}</span></summary><pre>{}</pre></details>"#,
-                h(&cell.kinds().join(", ")),
-                h(&cell.explanation)
-            )?,
+            Status::NotInstallable => {
+                // The first problem's atom says most at a glance.
+                let first = cell.problems.first().map_or(String::new(), |p| {
+                    let more = match cell.problems.len() - 1 {
+                        0 => String::new(),
+                        n => format!(" +{n}"),
+                    };
+                    format!(" <code>{}</code>{more}", h(&p.atom))
+                });
+                write!(
+                    out,
+                    r#"<details><summary>✗ not installable <span class="kinds">{}</span>{first}</summary><pre>{}</pre></details>"#,
+                    h(&cell.kinds().join(", ")),
+                    h(&cell.explanation)
+                )?
+            }
             Status::Error => write!(
                 out,
                 r#"<details><summary>⚠ error</summary><pre>{}</pre></details>"#,
