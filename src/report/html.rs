@@ -26,6 +26,7 @@ thead th.profile{background:#f4f4f6;z-index:3}
 .repo{color:#777}
 tr.arch th{background:#e9e9ef;font-weight:600;text-align:left;position:sticky;left:0}
 .installable{background:#dff3df}
+td.installable{white-space:nowrap}
 .not-installable{background:#f9d4d4}
 .error{background:#ffe7a8}
 td{min-width:9em}
