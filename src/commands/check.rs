@@ -112,40 +112,42 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .par_iter()
         .map(|(_, p)| check_profile(tree, p, &targets, args))
         .collect();
+    let arches = report::Arches::of(tree);
     let mut cells = Vec::new();
     for ((i, p), row) in profiles.iter().zip(checked) {
-        let arch = arch_of(tree, p);
+        let arch = arches.get(&p.name, p.arch.map(|a| a.as_str()));
         for (j, c) in row.into_iter().enumerate() {
-            cells.push(report_cell(c, &arch, [*i, j]));
+            cells.push(report::Cell::checked(
+                c.profile,
+                arch,
+                c.set,
+                c.targets,
+                [*i, j],
+                c.verdict,
+            ));
         }
     }
     for (i, name, msg) in failed {
-        let arch = desc_arch(tree, name).unwrap_or_default();
         for (j, t) in targets.iter().enumerate() {
-            cells.push(report::Cell::error(name, &arch, t, [i, j], &msg));
+            cells.push(report::Cell::error(
+                name,
+                arches.get(name, None),
+                t,
+                [i, j],
+                &msg,
+            ));
         }
     }
     cells.sort_by_key(|c| c.position);
-    let matrix = Matrix {
-        run: report::Run {
-            portolan: env!("CARGO_PKG_VERSION").to_owned(),
-            repos: tree
-                .repos
-                .repos
-                .iter()
-                .map(|r| report::RepoInfo {
-                    name: r.name.to_string(),
-                    revision: report::revision(&r.location),
-                })
-                .collect(),
-            targets,
-            deps: args.deps.as_str().to_owned(),
-            allow_use_changes: args.allow_use_changes,
-            profiles: names.len(),
-            partition: args.partition,
-        },
-        cells,
-    };
+    let run = report::Run::of(
+        tree,
+        targets,
+        args.deps.as_str(),
+        args.allow_use_changes,
+        names.len(),
+        args.partition,
+    );
+    let matrix = Matrix { run, cells };
     report::write(&matrix, args.format, args.output.as_deref())?;
     Ok(matrix.exit_code())
 }
@@ -155,20 +157,6 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
 fn dedup(items: &mut Vec<String>) {
     let mut seen = HashSet::new();
     items.retain(|s| seen.insert(s.clone()));
-}
-
-/// The arch profiles.desc gives the profile, else its `ARCH`.
-fn arch_of(tree: &Tree, p: &Profile) -> String {
-    desc_arch(tree, &p.name)
-        .or_else(|| p.arch.map(|a| a.to_string()))
-        .unwrap_or_default()
-}
-
-fn desc_arch(tree: &Tree, name: &str) -> Option<String> {
-    tree.profiles_desc
-        .iter()
-        .find(|d| d.name(&tree.repos) == name)
-        .map(|d| d.arch.clone())
 }
 
 fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> Vec<Cell> {
@@ -198,31 +186,4 @@ fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> V
             }
         })
         .collect()
-}
-
-fn report_cell(c: Cell, arch: &str, position: [usize; 2]) -> report::Cell {
-    let v = c.verdict;
-    report::Cell {
-        arch: arch.to_owned(),
-        error: None,
-        explanation: v.explanation,
-        installable: v.installable,
-        position,
-        problems: v
-            .problems
-            .into_iter()
-            .map(|p| report::Problem {
-                atom: p.atom,
-                detail: p.detail,
-                kind: p.kind.as_str().to_owned(),
-                required_by: p.required_by,
-                source: p.source,
-            })
-            .collect(),
-        profile: c.profile,
-        set: c.set,
-        solution: v.solution,
-        targets: c.targets,
-        use_changes: v.use_changes.iter().map(|u| u.to_string()).collect(),
-    }
 }

@@ -17,6 +17,8 @@ use std::process::ExitCode;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
+use portolan_engine::tree::Tree;
+use portolan_solver::Verdict;
 use serde::{Deserialize, Serialize};
 
 /// The output formats of `check` and `merge`.
@@ -50,6 +52,61 @@ pub struct Run {
     /// Which part of the matrix this run checked; absent for the whole.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition: Option<Partition>,
+}
+
+impl Run {
+    /// The run of a `check` over `tree`: `profiles` is the size of the
+    /// whole selection, whatever part of it this run checks.
+    pub fn of(
+        tree: &Tree,
+        targets: Vec<String>,
+        deps: &str,
+        allow_use_changes: bool,
+        profiles: usize,
+        partition: Option<Partition>,
+    ) -> Run {
+        Run {
+            portolan: env!("CARGO_PKG_VERSION").to_owned(),
+            repos: tree
+                .repos
+                .repos
+                .iter()
+                .map(|r| RepoInfo {
+                    name: r.name.to_string(),
+                    revision: revision(&r.location),
+                })
+                .collect(),
+            targets,
+            deps: deps.to_owned(),
+            allow_use_changes,
+            profiles,
+            partition,
+        }
+    }
+}
+
+/// The arch of each profile profiles.desc lists.
+pub struct Arches(std::collections::HashMap<String, String>);
+
+impl Arches {
+    pub fn of(tree: &Tree) -> Arches {
+        Arches(
+            tree.profiles_desc
+                .iter()
+                .map(|d| (d.name(&tree.repos), d.arch.clone()))
+                .collect(),
+        )
+    }
+
+    /// profiles.desc's arch for `profile`, else `fallback` (its `ARCH`),
+    /// else empty.
+    pub fn get<'a>(&'a self, profile: &str, fallback: Option<&'a str>) -> &'a str {
+        self.0
+            .get(profile)
+            .map(String::as_str)
+            .or(fallback)
+            .unwrap_or("")
+    }
 }
 
 /// A repository and, when its folder says, the revision checked.
@@ -127,6 +184,40 @@ impl Cell {
             Status::Installable
         } else {
             Status::NotInstallable
+        }
+    }
+
+    /// The cell of a solver verdict.
+    pub fn checked(
+        profile: String,
+        arch: &str,
+        set: String,
+        targets: Vec<String>,
+        position: [usize; 2],
+        v: Verdict,
+    ) -> Cell {
+        Cell {
+            arch: arch.to_owned(),
+            error: None,
+            explanation: v.explanation,
+            installable: v.installable,
+            position,
+            problems: v
+                .problems
+                .into_iter()
+                .map(|p| Problem {
+                    atom: p.atom,
+                    detail: p.detail,
+                    kind: p.kind.as_str().to_owned(),
+                    required_by: p.required_by,
+                    source: p.source,
+                })
+                .collect(),
+            profile,
+            set,
+            solution: v.solution,
+            targets,
+            use_changes: v.use_changes.iter().map(|u| u.to_string()).collect(),
         }
     }
 
@@ -465,5 +556,34 @@ mod tests {
         assert_eq!(escape("a<b>&\"'", false), "a&lt;b&gt;&amp;\"'");
         assert_eq!(escape("a\"'\nb", true), "a&quot;&#39;&#10;b");
         assert_eq!(escape("x\u{1}y\nz", false), "x\u{fffd}y\nz");
+    }
+
+    #[test]
+    fn revisions_come_from_git_refs_or_the_mirror_timestamp() {
+        let dir = std::env::temp_dir().join(format!("portolan-revision-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        assert_eq!(revision(&dir), None);
+        write(
+            "metadata/timestamp.commit",
+            "abc123 1700000000 2023-11-14\n",
+        );
+        assert_eq!(revision(&dir).as_deref(), Some("abc123"));
+        // git wins; a branch in packed-refs, then a loose ref, then detached.
+        write(".git/HEAD", "ref: refs/heads/main\n");
+        write(
+            ".git/packed-refs",
+            "# pack-refs\nfeed01 refs/heads/other\nbeef02 refs/heads/main\n",
+        );
+        assert_eq!(revision(&dir).as_deref(), Some("beef02"));
+        write(".git/refs/heads/main", "cafe03\n");
+        assert_eq!(revision(&dir).as_deref(), Some("cafe03"));
+        write(".git/HEAD", "d00d04\n");
+        assert_eq!(revision(&dir).as_deref(), Some("d00d04"));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
