@@ -224,7 +224,7 @@ fn write_row(out: &mut dyn Write, m: &Matrix, row: &[Cell]) -> Result<()> {
             }
             Status::Error => write!(
                 out,
-                r#"<details><summary>⚠ error</summary><pre>{}</pre></details>"#,
+                r#"<details><summary>⚠ error <span class="kinds">profile does not load</span></summary><pre>{}</pre></details>"#,
                 h(&cell.explanation)
             )?,
         }
