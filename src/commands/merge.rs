@@ -187,7 +187,6 @@ fn complete(run: &Run, cells: &BTreeMap<[usize; 2], (Cell, Origin)>) -> Result<(
     );
     if let Some(p) = run.partition {
         let mut parts: Vec<usize> = missing.iter().map(|i| i % p.n + 1).collect();
-        parts.dedup();
         parts.sort_unstable();
         parts.dedup();
         let parts: Vec<String> = parts.iter().map(|k| format!("{k}/{}", p.n)).collect();
