@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod load;
+mod report;
 
 #[derive(Parser)]
 #[command(name = "portolan", version, about, max_term_width = 100)]
@@ -40,6 +41,8 @@ enum Command {
     Why(commands::why::Args),
     /// Whether target sets install under profiles, with explanations.
     Check(commands::check::Args),
+    /// Join the JSON outputs of `check --partition K/N` runs into one report.
+    Merge(commands::merge::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))
         }
+        Command::Merge(args) => commands::merge::run(args),
     };
     match result {
         Ok(code) => code,

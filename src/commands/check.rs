@@ -1,20 +1,22 @@
 //! `portolan check [--profile P]... [--all-profiles] [--target ATOM_OR_SET]...
-//! [--deps all|runtime] [--allow-use-changes] [--format text|json] [-o FILE]`:
-//! can each target set be installed under each profile?
+//! [--deps all|runtime] [--allow-use-changes] [--format text|json|junit|html]
+//! [--partition K/N] [-o FILE]`: can each target set be installed under each
+//! profile? The verdicts become a [`report::Matrix`]; `crate::report`
+//! renders it.
 
-use std::io::Write as _;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::profile::stack::Profile;
-use portolan_engine::tree::Tree;
+use portolan_engine::tree::{Tree, TreeError};
 use portolan_solver::{profile::universe, solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
-use serde_json::json;
 
 use super::select::{profile_names, ProfileArgs};
+use crate::report::{self, Format, Matrix, Partition};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Deps {
@@ -24,10 +26,13 @@ pub enum Deps {
     Runtime,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
+impl Deps {
+    fn as_str(self) -> &'static str {
+        match self {
+            Deps::All => "all",
+            Deps::Runtime => "runtime",
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -49,6 +54,10 @@ pub struct Args {
     /// Write the report here instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Check only part K of N (1-based) of the profiles, dealt round robin
+    /// in selection order; `portolan merge` joins the parts' JSON.
+    #[arg(long, value_name = "K/N")]
+    partition: Option<Partition>,
 }
 
 /// One (profile, target set) cell and its verdict.
@@ -60,11 +69,12 @@ struct Cell {
 }
 
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
-    let targets = if args.targets.is_empty() {
+    let mut targets = if args.targets.is_empty() {
         vec!["@system".to_owned()]
     } else {
         args.targets.clone()
     };
+    dedup(&mut targets);
     for t in &targets {
         if !t.starts_with('@') {
             Atom::parse(t, AtomOptions::unrestricted())
@@ -75,37 +85,78 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             ));
         }
     }
-    let names = profile_names(tree, &args.select, &[])?;
-    let mut profiles = Vec::with_capacity(names.len());
-    for name in &names {
-        profiles.push(tree.profile(name)?);
-    }
-    let tree = &*tree;
-    let cells: Vec<Vec<Cell>> = profiles
-        .par_iter()
-        .map(|p| check_profile(tree, p, &targets, args))
-        .collect();
-    let cells: Vec<Cell> = cells.into_iter().flatten().collect();
-    let mut out: Box<dyn std::io::Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    match args.format {
-        Format::Json => {
-            for c in &cells {
-                writeln!(out, "{}", cell_json(c))?;
+    let mut names = profile_names(tree, &args.select, &[])?;
+    dedup(&mut names);
+    // Profiles that cannot be loaded become error cells, so one broken
+    // profile does not hide the whole matrix; a name that is no profile at
+    // all is a usage error.
+    let mut profiles = Vec::new();
+    let mut failed = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if args.partition.is_some_and(|p| !p.contains(i)) {
+            continue;
+        }
+        match tree.profile(name) {
+            Ok(p) => profiles.push((i, p)),
+            Err(e @ (TreeError::UnknownProfile(_) | TreeError::AmbiguousProfile { .. })) => {
+                return Err(e.into())
+            }
+            Err(e) => {
+                eprintln!("portolan: {name}: {e}");
+                failed.push((i, name, e.to_string()));
             }
         }
-        Format::Text => write_text(&mut out, &cells)?,
     }
-    out.flush()?;
-    Ok(if cells.iter().all(|c| c.verdict.installable) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let tree = &*tree;
+    let checked: Vec<Vec<Cell>> = profiles
+        .par_iter()
+        .map(|(_, p)| check_profile(tree, p, &targets, args))
+        .collect();
+    let arches = report::Arches::of(tree);
+    let mut cells = Vec::new();
+    for ((i, p), row) in profiles.iter().zip(checked) {
+        let arch = arches.get(&p.name, p.arch.map(|a| a.as_str()));
+        for (j, c) in row.into_iter().enumerate() {
+            cells.push(report::Cell::checked(
+                c.profile,
+                arch,
+                c.set,
+                c.targets,
+                [*i, j],
+                c.verdict,
+            ));
+        }
+    }
+    for (i, name, msg) in failed {
+        for (j, t) in targets.iter().enumerate() {
+            cells.push(report::Cell::error(
+                name,
+                arches.get(name, None),
+                t,
+                [i, j],
+                &msg,
+            ));
+        }
+    }
+    cells.sort_by_key(|c| c.position);
+    let run = report::Run::of(
+        tree,
+        targets,
+        args.deps.as_str(),
+        args.allow_use_changes,
+        names.len(),
+        args.partition,
+    );
+    let matrix = Matrix { run, cells };
+    report::write(&matrix, args.format, args.output.as_deref())?;
+    Ok(matrix.exit_code())
+}
+
+/// Keeps the first of equal items: a profile or target named twice is one
+/// row or column, so every cell of the matrix is unique.
+fn dedup(items: &mut Vec<String>) {
+    let mut seen = HashSet::new();
+    items.retain(|s| seen.insert(s.clone()));
 }
 
 fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> Vec<Cell> {
@@ -135,49 +186,4 @@ fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> V
             }
         })
         .collect()
-}
-
-fn cell_json(c: &Cell) -> serde_json::Value {
-    let v = &c.verdict;
-    json!({
-        "profile": c.profile,
-        "set": c.set,
-        "targets": c.targets,
-        "installable": v.installable,
-        "solution": v.solution,
-        "problems": v.problems.iter().map(|p| json!({
-            "kind": p.kind.as_str(),
-            "atom": p.atom,
-            "required_by": p.required_by,
-            "detail": p.detail,
-            "source": p.source,
-        })).collect::<Vec<_>>(),
-        "use_changes": v.use_changes.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
-        "explanation": v.explanation,
-    })
-}
-
-fn write_text(out: &mut dyn std::io::Write, cells: &[Cell]) -> Result<()> {
-    let width = cells.iter().map(|c| c.profile.len()).max().unwrap_or(0);
-    for c in cells {
-        let v = &c.verdict;
-        let status = if v.installable {
-            format!("installable ({} packages)", v.solution.len())
-        } else {
-            let kinds: Vec<&str> = v.problems.iter().map(|p| p.kind.as_str()).collect();
-            format!(
-                "NOT installable ({} problems: {})",
-                v.problems.len(),
-                kinds.join(", ")
-            )
-        };
-        writeln!(out, "{:<width$}  {:<10}  {status}", c.profile, c.set)?;
-    }
-    for c in cells.iter().filter(|c| !c.verdict.installable) {
-        writeln!(out, "\n== {} {}", c.profile, c.set)?;
-        for line in c.verdict.explanation.lines() {
-            writeln!(out, "   {line}")?;
-        }
-    }
-    Ok(())
 }

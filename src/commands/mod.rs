@@ -3,6 +3,7 @@
 pub mod atom;
 pub mod check;
 pub mod conformance;
+pub mod merge;
 pub mod profiles;
 pub mod query;
 pub mod select;
