@@ -58,7 +58,12 @@ impl RefPackage {
         }
     }
 
+    /// (SLOT, sub-slot); empty for an unsupported EAPI, whose SLOT Portage
+    /// does not read.
     fn slot(&self) -> (String, String) {
+        if self.eapi().is_none() {
+            return (String::new(), String::new());
+        }
         let s = self.get("SLOT").trim();
         match s.split_once('/') {
             Some((a, b)) => (a.to_owned(), b.to_owned()),
@@ -429,7 +434,8 @@ impl RefProfile {
         if !kw_ok {
             st.masked_by.push("keywords".into());
         }
-        if !self.missing_licenses(pkg, &st.enabled).is_empty() {
+        // An unsupported EAPI's LICENSE is not read either.
+        if eapi.is_some() && !self.missing_licenses(pkg, &st.enabled).is_empty() {
             st.masked_by.push("license".into());
         }
         match eapi {

@@ -533,10 +533,20 @@ impl RefProfile {
     }
 }
 
+/// A repository-level atom list. Its atoms are read with `profiles/eapi`
+/// (0 when absent): slot dependencies need EAPI 1, USE dependencies EAPI 2;
+/// Portage skips atoms their EAPI does not allow.
 fn read_repo_list(r: &RefRepo, name: &str) -> Vec<String> {
+    let eapi = match r.profiles_eapi.as_deref().map(str::as_bytes) {
+        Some([d @ b'0'..=b'9']) => d - b'0',
+        _ => 0,
+    };
     files::list(&r.location.join("profiles"), name, r.directories)
         .into_iter()
-        .filter(|l| Atom::parse(l.strip_prefix('-').unwrap_or(l)).is_some())
+        .filter(|l| match Atom::parse(l.strip_prefix('-').unwrap_or(l)) {
+            Some(a) => (eapi >= 1 || a.slot.is_none()) && (eapi >= 2 || a.use_deps.is_empty()),
+            None => false,
+        })
         .collect()
 }
 
