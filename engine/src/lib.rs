@@ -17,6 +17,7 @@ pub mod license;
 pub mod md5cache;
 pub mod package;
 pub mod profile;
+pub mod reference;
 pub mod repo;
 pub mod source;
 pub mod tree;
