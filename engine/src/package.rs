@@ -355,9 +355,12 @@ fn typed(
     warnings: &mut Vec<Warning>,
 ) -> Package {
     let eapi = Eapi::parse(entry.eapi()).ok_or_else(|| entry.eapi().to_owned());
-    let (slot, subslot) = match entry.slot() {
-        Some((s, sub)) => (Sym::new(s), Sym::new(sub)),
-        None => {
+    // An unsupported EAPI's SLOT is not read (Portage discards every other
+    // key of such an entry): `:slot` atoms must not match it.
+    let (slot, subslot) = match (&eapi, entry.slot()) {
+        (Err(_), _) => (Sym::new(""), Sym::new("")),
+        (Ok(_), Some((s, sub))) => (Sym::new(s), Sym::new(sub)),
+        (Ok(_), None) => {
             warnings.push(Warning {
                 loc: Loc::new(entry.path(), 0),
                 message: "no SLOT; Portage masks this version as invalid".to_owned(),

@@ -495,21 +495,8 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-/// Known divergence, reported rather than hidden: for a version of an
-/// unsupported EAPI the fast path still matches `:slot` atoms against the
-/// SLOT in the file, while Portage (and the reference) read no SLOT for it.
-/// Such a version is masked (`eapi`) either way; the `package.mask` reason
-/// and the accepted keywords of it are left out of the comparison.
-fn without_unsupported_eapi_slot(mut r: RefState) -> RefState {
-    if r.masked_by.iter().any(|m| m == "eapi") {
-        r.masked_by.retain(|m| m != "package.mask");
-        r.accepted.clear();
-    }
-    r
-}
-
 fn fast_state(s: &PackageState) -> RefState {
-    without_unsupported_eapi_slot(RefState {
+    RefState {
         visible: s.visible,
         masked_by: s
             .masked_by
@@ -524,7 +511,7 @@ fn fast_state(s: &PackageState) -> RefState {
         iuse_effective: sorted(strs(&s.iuse_effective)),
         keywords: sorted(strs(&s.keywords)),
         accepted: sorted(strs(&s.accepted)),
-    })
+    }
 }
 
 fn normalized(mut r: RefState) -> RefState {
@@ -532,7 +519,7 @@ fn normalized(mut r: RefState) -> RefState {
     r.iuse_effective.sort();
     r.keywords.sort();
     r.accepted.sort();
-    without_unsupported_eapi_slot(r)
+    r
 }
 
 fn atoms(v: &[(FastAtom, Loc)]) -> Vec<String> {
