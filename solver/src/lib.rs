@@ -29,12 +29,16 @@
 //! How Gentoo dependencies are encoded as pubgrub packages (and why each
 //! proxy package exists) is documented in `src/package.rs`; how the
 //! derivation tree becomes an explanation, in `src/report.rs`.
+//!
+//! [`reference`] decides the same question by exhaustive search on small
+//! universes; the property tests hold the two to the same answers.
 
 mod check;
 mod idxset;
 mod package;
 pub mod profile;
 mod provider;
+pub mod reference;
 mod report;
 pub mod universe;
 pub mod verdict;
