@@ -70,7 +70,7 @@ const REQUIRED_USE: &[&str] = &[
 ];
 /// `cat/pkg`s with versions; atoms also name `c/p{CPS}`, which only
 /// package.provided may have.
-const CPS: usize = 3;
+const CPS: usize = 4;
 /// Installations the reference may enumerate per case.
 const REFERENCE_LIMIT: u64 = 50_000;
 
@@ -160,17 +160,86 @@ struct GVersion {
     overlay: Option<Vis>,
 }
 
-#[derive(Clone, Debug)]
+/// Debug-printed (in proptest's failure report) as the metadata it
+/// renders to, one version per line.
+#[derive(Clone)]
 struct Repo {
     cps: Vec<Vec<GVersion>>,
     provided: Option<(usize, usize)>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 struct Req {
     targets: Vec<GAtom>,
     runtime: bool,
     allow: bool,
+}
+
+impl fmt::Debug for Repo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let u = self.universe();
+        let mut cands: Vec<&portolan_solver::Candidate> = u.packages.values().flatten().collect();
+        cands.sort_by_key(|c| (c.cp.as_str(), c.version.clone()));
+        writeln!(f)?;
+        for c in cands {
+            let mut line = format!("  {}::{} SLOT={}", c.cpv(), c.repo, c.slot);
+            if c.subslot != c.slot {
+                line += &format!("/{}", c.subslot);
+            }
+            let iuse: Vec<String> = c
+                .iuse
+                .iter()
+                .map(|i| {
+                    let on = if c.use_enabled.contains(i) { "+" } else { "" };
+                    format!("{on}{i}")
+                })
+                .collect();
+            if !iuse.is_empty() {
+                line += &format!(" IUSE=\"{}\"", iuse.join(" "));
+            }
+            for fl in &c.forced {
+                line += &format!(" use.force={}", fl.flag);
+            }
+            for fl in &c.use_masked {
+                line += &format!(" use.mask={}", fl.flag);
+            }
+            for class in [
+                portolan_solver::DepClass::Depend,
+                portolan_solver::DepClass::Rdepend,
+                portolan_solver::DepClass::Pdepend,
+                portolan_solver::DepClass::Bdepend,
+                portolan_solver::DepClass::Idepend,
+            ] {
+                if !c.deps(class).is_empty() {
+                    line += &format!(" {}=\"{}\"", class.as_str(), c.deps(class));
+                }
+            }
+            if !c.required_use.is_empty() {
+                line += &format!(" REQUIRED_USE=\"{}\"", c.required_use);
+            }
+            for m in &c.masked {
+                line += &format!(" [{}]", m.detail);
+            }
+            writeln!(f, "{line}")?;
+        }
+        for (cp, v) in &u.provided {
+            writeln!(f, "  package.provided: {cp}-{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Req {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t: Vec<String> = self.targets.iter().map(|a| a.to_string()).collect();
+        write!(
+            f,
+            "targets \"{}\", deps {}, allow_use_changes {}",
+            t.join(" "),
+            if self.runtime { "runtime" } else { "all" },
+            self.allow
+        )
+    }
 }
 
 impl fmt::Display for GAtom {
@@ -447,7 +516,7 @@ fn version_strategy() -> impl Strategy<Value = GVersion> {
             prop::option::weighted(0.3, 0..SUBSLOTS.len()),
         ),
         [0u8..3, 0u8..3],
-        prop::collection::vec((class, dep_strategy()), 0..=2),
+        prop::collection::vec((class, dep_strategy()), 0..=3),
         prop::option::weighted(0.2, 0..REQUIRED_USE.len()),
         vis_strategy(),
         prop::option::weighted(0.15, (0..FLAGS.len(), any::<bool>())),
@@ -469,7 +538,7 @@ fn version_strategy() -> impl Strategy<Value = GVersion> {
 
 fn repo_strategy() -> impl Strategy<Value = Repo> {
     (
-        prop::collection::vec(prop::collection::vec(version_strategy(), 1..=3), CPS..=CPS),
+        prop::collection::vec(prop::collection::vec(version_strategy(), 1..=4), CPS..=CPS),
         prop::option::weighted(0.25, (0..=CPS, 0..VERSIONS.len())),
     )
         .prop_map(|(cps, provided)| Repo { cps, provided })
