@@ -94,6 +94,8 @@ pub enum Decision<'u> {
     /// No installation is valid.
     NotInstallable,
     /// More installations than the limit; nothing was tried.
+    /// `installations` is their number (saturating), or `u128::MAX` when
+    /// one candidate alone has more USE configurations than the limit.
     TooLarge { installations: u128 },
 }
 
@@ -111,7 +113,11 @@ impl Decision<'_> {
 /// Decides `request` by trying every installation of the reachable
 /// `(cat/pkg, SLOT)`s, unless there are more than `max_installations`.
 pub fn decide<'u>(u: &'u Universe, r: &Request, max_installations: u64) -> Decision<'u> {
-    let groups = groups(u, r);
+    let Some(groups) = groups(u, r, max_installations) else {
+        return Decision::TooLarge {
+            installations: u128::MAX,
+        };
+    };
     let total = groups
         .iter()
         .try_fold(1u128, |n, g| n.checked_mul(g.len() as u128 + 1))
@@ -222,13 +228,21 @@ pub fn changeable_flags(u: &Universe, r: &Request, c: &Candidate) -> Vec<Sym> {
 }
 
 /// Every USE configuration of `c` the request allows that satisfies its
-/// REQUIRED_USE.
-fn configurations<'u>(u: &Universe, r: &Request, c: &'u Candidate) -> Vec<Pick<'u>> {
+/// REQUIRED_USE; `None` when there are more than `limit` to try.
+fn configurations<'u>(
+    u: &Universe,
+    r: &Request,
+    c: &'u Candidate,
+    limit: u64,
+) -> Option<Vec<Pick<'u>>> {
     let flags = if r.allow_use_changes {
         changeable_flags(u, r, c)
     } else {
         Vec::new()
     };
+    if flags.len() >= 64 || 1u64 << flags.len() > limit {
+        return None;
+    }
     let mut out = Vec::new();
     for mask in 0u64..(1 << flags.len()) {
         let mut use_: Vec<Sym> = c.use_enabled.clone();
@@ -247,13 +261,14 @@ fn configurations<'u>(u: &Universe, r: &Request, c: &'u Candidate) -> Vec<Pick<'
             out.push(Pick { cand: c, use_ });
         }
     }
-    out
+    Some(out)
 }
 
 /// The choices of every reachable `(cat/pkg, SLOT)`: each visible
 /// candidate in each allowed configuration. Sorted by name so that the
-/// enumeration (and its witness) does not depend on hash order.
-fn groups<'u>(u: &'u Universe, r: &Request) -> Vec<Vec<Pick<'u>>> {
+/// enumeration (and its witness) does not depend on hash order. `None`
+/// when one candidate alone has more than `limit` configurations.
+fn groups<'u>(u: &'u Universe, r: &Request, limit: u64) -> Option<Vec<Vec<Pick<'u>>>> {
     let mut reached: Vec<Sym> = Vec::new();
     let mut todo: Vec<Sym> = r
         .targets
@@ -283,18 +298,18 @@ fn groups<'u>(u: &'u Universe, r: &Request) -> Vec<Vec<Pick<'u>>> {
         slots.sort_by_key(|s| s.as_str());
         slots.dedup();
         for slot in slots {
-            let g: Vec<Pick<'u>> = u
-                .candidates(cp)
-                .iter()
-                .filter(|c| c.slot == slot && c.is_visible())
-                .flat_map(|c| configurations(u, r, c))
-                .collect();
+            let mut g: Vec<Pick<'u>> = Vec::new();
+            for c in u.candidates(cp) {
+                if c.slot == slot && c.is_visible() {
+                    g.extend(configurations(u, r, c, limit)?);
+                }
+            }
             if !g.is_empty() {
                 out.push(g);
             }
         }
     }
-    out
+    Some(out)
 }
 
 /// `package.provided` entries carry a name and a version only, and Portage

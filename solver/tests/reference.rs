@@ -124,3 +124,22 @@ fn too_large_searches_are_refused() {
     ));
     assert_eq!(decide(&u, &r, 6).installable(), Some(true));
 }
+
+#[test]
+fn too_many_use_configurations_are_refused_before_enumerating() {
+    // 40 changeable flags: 2^40 configurations of one candidate.
+    let flags: Vec<String> = (0..40).map(|i| format!("f{i}")).collect();
+    let dep = format!("lib/x[{}]", flags.join(","));
+    let u = universe([
+        pkg("app/a-1").rdepend(&dep),
+        pkg("lib/x-1").iuse(&flags.join(" ")),
+    ]);
+    let mut r = req(&["app/a"]);
+    r.allow_use_changes = true;
+    assert!(matches!(
+        decide(&u, &r, 1_000_000),
+        Decision::TooLarge {
+            installations: u128::MAX
+        }
+    ));
+}
