@@ -18,8 +18,11 @@
 //!   slot may be met by any slot; the newest match is preferred.
 //! * Only visible versions are candidates; USE is the profile's effective
 //!   USE. A version whose USE violates REQUIRED_USE is unusable. With
-//!   [`Request::allow_use_changes`], non-forced, non-masked flags may be
-//!   flipped (fewest changes preferred) and every flip is reported.
+//!   [`Request::allow_use_changes`], non-forced, non-masked flags that a
+//!   USE dependency on the package or its own REQUIRED_USE mentions may be
+//!   flipped (fewest changes preferred) and every flip is reported; like
+//!   emerge's autounmask, a flag is never flipped only to switch a
+//!   conditional dependency off.
 //! * `||` prefers its first alternative that works. Blockers (`!`, `!!`
 //!   alike: installability, not merge order) forbid the matched versions;
 //!   a blocker never matches the version that carries it.
@@ -29,12 +32,16 @@
 //! How Gentoo dependencies are encoded as pubgrub packages (and why each
 //! proxy package exists) is documented in `src/package.rs`; how the
 //! derivation tree becomes an explanation, in `src/report.rs`.
+//!
+//! [`reference`] decides the same question by exhaustive search on small
+//! universes; the property tests hold the two to the same answers.
 
 mod check;
 mod idxset;
 mod package;
 pub mod profile;
 mod provider;
+pub mod reference;
 mod report;
 pub mod universe;
 pub mod verdict;

@@ -2,16 +2,18 @@
 //!
 //! * Soundness: every installable verdict passes [`check_solution`], with
 //!   and without USE changes.
-//! * Completeness (without USE changes, on universes small enough to
-//!   enumerate): when the solver says "not installable", no assignment of
-//!   at most one visible version per slot passes [`check_solution`]; when
-//!   it says "installable", the brute force agrees.
+//! * Agreement (with and without USE changes, on universes small enough to
+//!   enumerate): the verdict is the reference solver's
+//!   (`portolan_solver::reference`, the one exhaustive search the tests
+//!   share; `tests/properties.rs` holds the structured, shrinking version of
+//!   these checks).
 //! * Robustness: no panic, explanations never leak internal names.
 
 mod common;
 
 use common::*;
-use portolan_solver::{check_solution, solve, Chosen, DepClasses, Request, Universe, Verdict};
+use portolan_solver::reference::{self, Decision};
+use portolan_solver::{check_solution, solve, DepClasses, Request, Universe};
 
 struct Rng(u64);
 
@@ -142,63 +144,11 @@ fn random_request(rng: &mut Rng) -> Request {
     r
 }
 
-/// Every assignment of at most one visible, REQUIRED_USE-valid version per
-/// (cat/pkg, slot), as verdicts; `None` if there are too many.
-fn assignments(u: &Universe, limit: usize) -> Option<Vec<Verdict>> {
-    let mut groups: Vec<Vec<&portolan_solver::Candidate>> = Vec::new();
-    let mut keys: Vec<Vec<&portolan_solver::Candidate>> = Vec::new();
-    let mut cps: Vec<_> = u.packages.keys().copied().collect();
-    cps.sort_by_key(|c| c.as_str());
-    for cp in cps {
-        let mut slots: Vec<_> = u.candidates(cp).iter().map(|c| c.slot).collect();
-        slots.sort_by_key(|s| s.as_str());
-        slots.dedup();
-        for s in slots {
-            keys.push(
-                u.candidates(cp)
-                    .iter()
-                    .filter(|c| c.slot == s && c.is_visible())
-                    .collect(),
-            );
-        }
-    }
-    groups.extend(keys);
-    let total: usize = groups.iter().map(|g| g.len() + 1).product();
-    if total > limit {
-        return None;
-    }
-    let mut out = Vec::with_capacity(total);
-    for mut n in 0..total {
-        let mut v = Verdict {
-            installable: true,
-            ..Verdict::default()
-        };
-        for g in &groups {
-            let k = n % (g.len() + 1);
-            n /= g.len() + 1;
-            if k == 0 {
-                continue;
-            }
-            let c = g[k - 1];
-            let key = format!("{}:{}", c.cp, c.slot);
-            let mut use_: Vec<String> = c.use_enabled.iter().map(|f| f.to_string()).collect();
-            use_.sort();
-            use_.dedup();
-            v.solution.insert(key.clone(), c.pf());
-            v.chosen.push(Chosen {
-                key,
-                cpv: c.cpv(),
-                repo: c.repo.to_string(),
-                use_enabled: use_,
-            });
-        }
-        out.push(v);
-    }
-    Some(out)
-}
+/// Installations the reference may enumerate per request.
+const REFERENCE_LIMIT: u64 = 20_000;
 
 #[test]
-fn random_universes_agree_with_the_checker_and_brute_force() {
+fn random_universes_agree_with_the_checker_and_the_reference() {
     // PORTOLAN_RANDOM_ROUNDS / PORTOLAN_RANDOM_SEED run longer campaigns.
     let env = |k: &str, d: u64| {
         std::env::var(k)
@@ -232,19 +182,19 @@ fn random_universes_agree_with_the_checker_and_brute_force() {
                 no += 1;
                 assert!(!v.problems.is_empty());
             }
-            if allow {
+            if let Some(was) = without_changes {
                 // Allowing USE changes only adds choices.
-                if without_changes == Some(true) {
+                if was {
                     assert!(
                         v.installable,
                         "round {round}: USE changes broke it\n{}",
                         v.explanation
                     );
                 }
-                continue;
+            } else {
+                without_changes = Some(v.installable);
             }
-            without_changes = Some(v.installable);
-            if v.installable {
+            if !allow && v.installable {
                 // Masking a version the solution does not use cannot break it.
                 let mut masked = u.clone();
                 'outer: for cands in masked.packages.values_mut() {
@@ -267,17 +217,23 @@ fn random_universes_agree_with_the_checker_and_brute_force() {
                     w.explanation
                 );
             }
-            let Some(all) = assignments(&u, 3000) else {
+            let d = reference::decide(&u, &r, REFERENCE_LIMIT);
+            let Some(expected) = d.installable() else {
                 continue;
             };
             brute += 1;
-            let witness = all.iter().find(|a| check_solution(&u, &r, a).is_ok());
             assert_eq!(
                 v.installable,
-                witness.is_some(),
-                "round {round}: solver says {}, brute force found {:?}\n{}\n{u:#?}\n{r:#?}",
+                expected,
+                "round {round} allow={allow}: solver says {}, reference {:?}\n{}\n{u:#?}\n{r:#?}",
                 v.installable,
-                witness.map(|w| &w.solution),
+                match &d {
+                    Decision::Installable(picks) => picks
+                        .iter()
+                        .map(|p| format!("{}::{} {:?}", p.cand.cpv(), p.cand.repo, p.use_))
+                        .collect(),
+                    _ => Vec::new(),
+                },
                 v.explanation
             );
         }

@@ -238,6 +238,38 @@ fn use_dep_needing_a_change() {
 }
 
 #[test]
+fn use_changes_only_for_flags_a_use_dep_mentions() {
+    // With --allow-use-changes, as with emerge's autounmask, only flags a
+    // USE dependency (or REQUIRED_USE) mentions may change; a flag is
+    // never flipped just to switch a conditional dependency off. Here
+    // x's `!ssl? ( … )` needs a missing package unless ssl is on, and
+    // only a's `lib/x[ssl]` makes ssl changeable: dropping a (and with it
+    // the USE dep) makes the request *less* installable. This is why the
+    // property tests remove only dependencies without USE deps when USE
+    // changes are allowed.
+    let x = || pkg("lib/x-1").iuse("ssl").rdepend("!ssl? ( lib/missing )");
+    let mut r = req(&["lib/x", "app/a"]);
+    r.allow_use_changes = true;
+    let with = universe([pkg("app/a-1").rdepend("lib/x[ssl]"), x()]);
+    let v = installable(&with, &r);
+    let changes: Vec<String> = v.use_changes.iter().map(UseChange::to_string).collect();
+    assert_eq!(changes, vec!["=lib/x-1::gentoo ssl"]);
+
+    let without = universe([pkg("app/a-1"), x()]);
+    let v = not_installable(&without, &r);
+    assert_eq!(
+        v.problems[0].kind,
+        ProblemKind::Missing,
+        "{:#?}",
+        v.problems
+    );
+    assert_eq!(
+        portolan_solver::reference::decide(&without, &r, 1000).installable(),
+        Some(false)
+    );
+}
+
+#[test]
 fn use_dep_defaults_and_conditionals() {
     // x lacks `foo` in IUSE: (+) counts it enabled, (-) disabled, and
     // without a default the atom never matches. `ssl?` follows a's USE.

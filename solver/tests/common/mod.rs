@@ -153,10 +153,20 @@ pub fn req(targets: &[&str]) -> Request {
     Request::new("@system", targets.iter().map(|t| atom(t)).collect())
 }
 
+/// The reference solver must agree with every fixture's expected verdict
+/// (fixtures are small; a larger one is skipped).
+fn reference_agrees(u: &Universe, r: &Request, expected: bool) {
+    let d = portolan_solver::reference::decide(u, r, 200_000);
+    if let Some(got) = d.installable() {
+        assert_eq!(got, expected, "the reference disagrees: {d:?}");
+    }
+}
+
 /// Solves, asserts installable, and checks the solution independently.
 pub fn installable(u: &Universe, r: &Request) -> Verdict {
     let v = solve(u, r);
     assert!(v.installable, "expected installable:\n{}", v.explanation);
+    reference_agrees(u, r, true);
     if let Err(e) = check_solution(u, r, &v) {
         panic!("solution fails the checker: {e:#?}\n{v:#?}");
     }
@@ -168,6 +178,7 @@ pub fn installable(u: &Universe, r: &Request) -> Verdict {
 pub fn not_installable(u: &Universe, r: &Request) -> Verdict {
     let v = solve(u, r);
     assert!(!v.installable, "expected failure, got {:?}", v.solution);
+    reference_agrees(u, r, false);
     assert!(!v.problems.is_empty());
     for leak in ["(any-of", "(any slot", "(unsatisfiable", "(request)", "#"] {
         assert!(
