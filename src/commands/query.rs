@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use ahash::HashMap;
 use anyhow::{Context, Result};
 use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::package::Package;
@@ -103,12 +104,12 @@ enum Item<'a> {
 /// profiles mostly agree about a version, so a whole matrix renders each
 /// answer once and copies it for every profile that gives it.
 #[derive(Default)]
-struct Rendered(Mutex<Vec<(Answer, Box<[u8]>)>>);
+struct Rendered(Mutex<HashMap<Answer, Box<[u8]>>>);
 
 impl Rendered {
     fn write(&self, pkg: &Package, answer: &Answer, json: bool, buf: &mut Vec<u8>) {
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, text)) = seen.iter().find(|(a, _)| a == answer) {
+        if let Some(text) = seen.get(answer) {
             buf.extend_from_slice(text);
             return;
         }
@@ -119,7 +120,7 @@ impl Rendered {
             text_suffix(&mut text, pkg, answer);
         }
         buf.extend_from_slice(text.as_bytes());
-        seen.push((answer.clone(), text.into_bytes().into_boxed_slice()));
+        seen.insert(answer.clone(), text.into_bytes().into_boxed_slice());
     }
 }
 
