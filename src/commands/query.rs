@@ -18,7 +18,7 @@ use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::select::{load_profile, profile_names, ProfileArgs};
+use super::select::{plan_profiles, profile_names, report_warnings, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,11 +47,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         }
     }
     let names = profile_names(tree, &args.select, &[])?;
-    let mut profiles = Vec::with_capacity(names.len());
-    let mut reported = HashSet::new();
-    for name in &names {
-        profiles.push(load_profile(tree, name, &mut reported)?);
-    }
+    let plans = plan_profiles(tree, &names)?;
     let tree = &*tree;
     // Resolve the selection once, in output order.
     let selection: Vec<Item> = if wanted.is_empty() {
@@ -80,13 +76,19 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     // Profiles are evaluated in parallel, a batch at a time so that output
     // stays in order and memory bounded (a batch holds about 64 MB of text).
     let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
-    for chunk in profiles.chunks(batch) {
-        let texts: Vec<Vec<u8>> = chunk
+    let mut reported = HashSet::new();
+    for chunk in plans.chunks(batch) {
+        let done: Vec<(Profile, Vec<u8>)> = chunk
             .par_iter()
-            .map(|p| render_profile(tree, p, &selection, &facts, args.json))
+            .map(|plan| {
+                let p = plan.stack(tree);
+                let text = render_profile(tree, &p, &selection, &facts, args.json);
+                (p, text)
+            })
             .collect();
-        for t in texts {
-            out.write_all(&t)?;
+        for (p, text) in done {
+            report_warnings(tree, &p, &mut reported);
+            out.write_all(&text)?;
         }
     }
     out.flush()?;
