@@ -10,11 +10,12 @@ use anyhow::{anyhow, Context, Result};
 use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::Tree;
-use portolan_solver::{profile::universe, solve, DepClasses, Request, Verdict};
+use portolan_solver::profile::{universe_within, Reach};
+use portolan_solver::{solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::select::{profile_names, ProfileArgs};
+use super::select::{plan_profiles, profile_names, ProfileArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Deps {
@@ -76,14 +77,13 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         }
     }
     let names = profile_names(tree, &args.select, &[])?;
-    let mut profiles = Vec::with_capacity(names.len());
-    for name in &names {
-        profiles.push(tree.profile(name)?);
-    }
+    let plans = plan_profiles(tree, &names)?;
     let tree = &*tree;
-    let cells: Vec<Vec<Cell>> = profiles
+    // With USE changes allowed the solver weighs the whole universe.
+    let reach = (!args.allow_use_changes).then(|| Reach::new(tree));
+    let cells: Vec<Vec<Cell>> = plans
         .par_iter()
-        .map(|p| check_profile(tree, p, &targets, args))
+        .map(|plan| check_profile(tree, &plan.stack(tree), &targets, args, reach.as_ref()))
         .collect();
     let cells: Vec<Cell> = cells.into_iter().flatten().collect();
     let mut out: Box<dyn std::io::Write> = match &args.output {
@@ -108,9 +108,14 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     })
 }
 
-fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> Vec<Cell> {
-    let (u, _warnings) = universe(tree, p);
-    targets
+fn check_profile(
+    tree: &Tree,
+    p: &Profile,
+    targets: &[String],
+    args: &Args,
+    reach: Option<&Reach>,
+) -> Vec<Cell> {
+    let sets: Vec<(&String, Vec<Atom>)> = targets
         .iter()
         .map(|t| {
             let atoms: Vec<Atom> = match t.as_str() {
@@ -120,6 +125,14 @@ fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> V
                     .into_iter()
                     .collect(),
             };
+            (t, atoms)
+        })
+        .collect();
+    let within =
+        reach.map(|r| r.closure(sets.iter().flat_map(|(_, atoms)| atoms.iter().map(|a| a.cp))));
+    let (u, _warnings) = universe_within(tree, p, within.as_ref());
+    sets.into_iter()
+        .map(|(t, atoms)| {
             let mut req = Request::new(t.clone(), atoms.clone());
             req.deps = match args.deps {
                 Deps::All => DepClasses::All,
