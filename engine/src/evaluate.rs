@@ -258,6 +258,8 @@ pub struct Evaluator<'a> {
     /// Profile-wide verdicts per flag: the same for every package, so
     /// computed once (most packages have no package-level entries at all).
     memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
+    /// [`Evaluator::implicit_on`], unstable and stable, once computed.
+    implicit_on: RefCell<[Option<Vec<bool>>; 2]>,
     pub warnings: Vec<Warning>,
 }
 
@@ -347,6 +349,7 @@ impl<'a> Evaluator<'a> {
             accept_license,
             implicit,
             memo: RefCell::new(HashMap::default()),
+            implicit_on: RefCell::new([None, None]),
             warnings,
         }
     }
@@ -724,6 +727,23 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether each implicit flag is enabled for a version without
+    /// package-level entries, stable or not.
+    fn implicit_on(&self, stable: bool) -> std::cell::Ref<'_, [bool]> {
+        let k = usize::from(stable);
+        if self.implicit_on.borrow()[k].is_none() {
+            let on: Vec<bool> = self
+                .implicit
+                .iter()
+                .map(|&f| self.flag(f, None, stable, None).0)
+                .collect();
+            self.implicit_on.borrow_mut()[k] = Some(on);
+        }
+        std::cell::Ref::map(self.implicit_on.borrow(), |v| {
+            v[k].as_deref().unwrap_or_default()
+        })
+    }
+
     /// Everything about `pkg` under this profile.
     pub fn evaluate(&self, pkg: &Package) -> PackageState {
         let mut state = PackageState {
@@ -765,12 +785,27 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
-                for &f in &self.implicit {
-                    if pkg.iuse.iter().any(|(g, _)| *g == f) {
+                // The implicit flags IUSE already has (usually none).
+                let in_iuse: Vec<Sym> = pkg
+                    .iuse
+                    .iter()
+                    .map(|&(g, _)| g)
+                    .filter(|g| self.implicit.binary_search(g).is_ok())
+                    .collect();
+                state.iuse_effective.reserve(self.implicit.len());
+                // Without package-level entries an implicit flag is decided
+                // profile-wide: once per evaluator, not per version.
+                let profile_wide = own.is_none().then(|| self.implicit_on(stable));
+                for (i, &f) in self.implicit.iter().enumerate() {
+                    if in_iuse.contains(&f) {
                         continue;
                     }
                     state.iuse_effective.push(f);
-                    if self.flag(f, None, stable, own.as_ref()).0 {
+                    let on = match &profile_wide {
+                        Some(on) => on[i],
+                        None => self.flag(f, None, stable, own.as_ref()).0,
+                    };
+                    if on {
                         state.enabled.push(f);
                     }
                 }

@@ -6,9 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use portolan_engine::depspec::DepSpec;
-use portolan_engine::intern::Sym;
 use portolan_engine::eapi::Eapi;
 use portolan_engine::evaluate::{Evaluator, MaskKind, MaskReason};
+use portolan_engine::intern::Sym;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoId;
@@ -109,11 +109,12 @@ fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> 
     let eapi = pkg.eapi.clone().unwrap_or(Eapi::ZERO);
     let mut c = Candidate::new(pkg.cp, pkg.version.clone(), pkg.slot, pkg.repo_name, eapi);
     c.subslot = pkg.subslot;
-    c.masked = state.masked_by.clone();
     if pkg.eapi.is_err() {
+        c.masked = state.masked_by;
         return c;
     }
     let (forced, masked) = ev.immutable_sources(pkg, &state);
+    c.masked = state.masked_by;
     c.forced = forced
         .into_iter()
         .map(|(f, l)| ImmutableFlag::new(f, l))
@@ -122,8 +123,8 @@ fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> 
         .into_iter()
         .map(|(f, l)| ImmutableFlag::new(f, l))
         .collect();
-    c.iuse = state.iuse_effective.clone();
-    c.use_enabled = state.enabled.clone();
+    c.iuse = state.iuse_effective;
+    c.use_enabled = state.enabled;
     match pkg.deps() {
         Ok(d) => {
             c.depend = d.depend.clone();

@@ -128,8 +128,12 @@ fn check_profile(
             (t, atoms)
         })
         .collect();
-    let within =
-        reach.map(|r| r.closure(sets.iter().flat_map(|(_, atoms)| atoms.iter().map(|a| a.cp))));
+    let within = reach.map(|r| {
+        r.closure(
+            sets.iter()
+                .flat_map(|(_, atoms)| atoms.iter().map(|a| a.cp)),
+        )
+    });
     let (u, _warnings) = universe_within(tree, p, within.as_ref());
     sets.into_iter()
         .map(|(t, atoms)| {
