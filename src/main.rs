@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod load;
+mod progress;
+mod stats;
 
 #[derive(Parser)]
 #[command(name = "portolan", version, about, max_term_width = 100)]
@@ -18,6 +20,9 @@ struct Cli {
     /// Use this repository folder (repeatable; the first is the main one).
     #[arg(long = "repo", global = true, value_name = "DIR")]
     repos: Vec<PathBuf>,
+    /// Print the wall time and peak memory (RSS) on stderr at the end.
+    #[arg(long, global = true)]
+    stats: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +48,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let start = std::time::Instant::now();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Vercmp { a, b } => commands::vercmp::run(a, b),
@@ -59,6 +65,9 @@ fn main() -> ExitCode {
             load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))
         }
     };
+    if cli.stats {
+        stats::report(start);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

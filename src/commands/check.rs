@@ -15,6 +15,8 @@ use portolan_solver::{solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
 use serde_json::json;
 
+use crate::progress::Progress;
+
 use super::select::{plan_profiles, profile_names, ProfileArgs};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -81,10 +83,16 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let tree = &*tree;
     // With USE changes allowed the solver weighs the whole universe.
     let reach = (!args.allow_use_changes).then(|| Reach::new(tree));
+    let progress = Progress::profiles(plans.len());
     let cells: Vec<Vec<Cell>> = plans
         .par_iter()
-        .map(|plan| check_profile(tree, &plan.stack(tree), &targets, args, reach.as_ref()))
+        .map(|plan| {
+            let cells = check_profile(tree, &plan.stack(tree), &targets, args, reach.as_ref());
+            progress.inc(1);
+            cells
+        })
         .collect();
+    drop(progress);
     let cells: Vec<Cell> = cells.into_iter().flatten().collect();
     let mut out: Box<dyn std::io::Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(

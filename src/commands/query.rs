@@ -18,6 +18,8 @@ use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
+use crate::progress::Progress;
+
 use super::select::{plan_profiles, profile_names, report_warnings, ProfileArgs};
 
 #[derive(clap::Args)]
@@ -77,17 +79,19 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     // stays in order and memory bounded (a batch holds about 64 MB of text).
     let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
     let mut reported = HashSet::new();
+    let progress = Progress::profiles(plans.len());
     for chunk in plans.chunks(batch) {
         let done: Vec<(Profile, Vec<u8>)> = chunk
             .par_iter()
             .map(|plan| {
                 let p = plan.stack(tree);
                 let text = render_profile(tree, &p, &selection, &facts, args.json);
+                progress.inc(1);
                 (p, text)
             })
             .collect();
         for (p, text) in done {
-            report_warnings(tree, &p, &mut reported);
+            progress.suspend(|| report_warnings(tree, &p, &mut reported));
             out.write_all(&text)?;
         }
     }
