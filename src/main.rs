@@ -8,7 +8,9 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 mod load;
+mod progress;
 mod report;
+mod stats;
 
 #[derive(Parser)]
 #[command(name = "portolan", version, about, max_term_width = 100)]
@@ -19,6 +21,9 @@ struct Cli {
     /// Use this repository folder (repeatable; the first is the main one).
     #[arg(long = "repo", global = true, value_name = "DIR")]
     repos: Vec<PathBuf>,
+    /// Print the wall time and peak memory (RSS) on stderr at the end.
+    #[arg(long, global = true)]
+    stats: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +51,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    let start = std::time::Instant::now();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Vercmp { a, b } => commands::vercmp::run(a, b),
@@ -63,6 +69,9 @@ fn main() -> ExitCode {
         }
         Command::Merge(args) => commands::merge::run(args),
     };
+    if cli.stats {
+        stats::report(start);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

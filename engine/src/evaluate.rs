@@ -12,6 +12,7 @@
 //! added and masked flags removed.
 
 use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use ahash::HashMap;
 
@@ -89,6 +90,109 @@ impl PackageState {
     }
 }
 
+/// The part of a [`PackageState`] that `query` prints: why the version is
+/// masked (kinds only), whether it is stable, and per IUSE flag whether it
+/// is enabled, forced, masked. Small and comparable, so that a whole matrix
+/// renders each distinct answer of a version once however many profiles
+/// agree on it (see [`Evaluator::answer_into`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Answer {
+    pub masked_by: Vec<MaskKind>,
+    pub stable: bool,
+    /// One entry per flag of `pkg.iuse`, in that order: [`Answer::ON`],
+    /// [`Answer::FORCED`] and [`Answer::MASKED`] bits.
+    pub flags: Vec<u8>,
+}
+
+impl Answer {
+    pub const ON: u8 = 1;
+    pub const FORCED: u8 = 2;
+    pub const MASKED: u8 = 4;
+
+    pub fn visible(&self) -> bool {
+        self.masked_by.is_empty()
+    }
+
+    /// The answer a full evaluation of `pkg` gives.
+    pub fn of(pkg: &Package, state: &PackageState) -> Answer {
+        let mut a = Answer::default();
+        a.fill_from(pkg, state);
+        a
+    }
+
+    fn fill_from(&mut self, pkg: &Package, state: &PackageState) {
+        self.masked_by.clear();
+        self.masked_by
+            .extend(state.masked_by.iter().map(|m| m.kind));
+        self.stable = state.stable;
+        self.flags.clear();
+        // The state's lists are sorted like IUSE, so one pass merges them.
+        let (mut u, mut fo, mut ma) = (0, 0, 0);
+        for &(f, _) in &pkg.iuse {
+            let mut bits = 0;
+            if state.use_.get(u) == Some(&f) {
+                bits |= Answer::ON;
+                u += 1;
+            }
+            if state.forced.get(fo) == Some(&f) {
+                bits |= Answer::FORCED;
+                fo += 1;
+            }
+            if state.masked.get(ma) == Some(&f) {
+                bits |= Answer::MASKED;
+                ma += 1;
+            }
+            self.flags.push(bits);
+        }
+    }
+}
+
+/// What evaluation needs of a version that no profile changes, worked out
+/// once per version and shared by the evaluators of every profile (the
+/// matrix commands evaluate each version under hundreds of profiles).
+#[derive(Debug)]
+pub struct VersionFacts {
+    facts: Vec<OnceLock<Facts>>,
+}
+
+#[derive(Debug)]
+struct Facts {
+    /// The metadata is refused whatever the profile (`invalid`).
+    invalid: bool,
+    /// The flags its conditionals name that are not in its IUSE, sorted:
+    /// each must be implicit in the profile (EAPI 5+), else `invalid`.
+    outside_iuse: Vec<Sym>,
+    /// KEYWORDS has `-*`, which evaluation drops.
+    minus_star: bool,
+}
+
+impl VersionFacts {
+    pub fn new(tree: &Tree) -> VersionFacts {
+        VersionFacts {
+            facts: (0..tree.packages.len()).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn get(&self, pkg: &Package) -> &Facts {
+        self.facts[pkg.id.0 as usize].get_or_init(|| {
+            let check = pkg.metadata_check();
+            let mut outside_iuse: Vec<Sym> = check
+                .own_flags
+                .iter()
+                .map(|&(f, _)| f)
+                .filter(|f| !pkg.iuse.iter().any(|(g, _)| g == f))
+                .collect();
+            outside_iuse.sort();
+            outside_iuse.dedup();
+            Facts {
+                invalid: !check.problems.is_empty(),
+                outside_iuse,
+                minus_star: pkg.keywords.iter().any(|k| k.as_str() == "-*"),
+            }
+        })
+    }
+}
+
 /// The decisions behind one flag, for `why`.
 #[derive(Clone, Debug)]
 pub struct FlagTrace {
@@ -154,6 +258,8 @@ pub struct Evaluator<'a> {
     /// Profile-wide verdicts per flag: the same for every package, so
     /// computed once (most packages have no package-level entries at all).
     memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
+    /// [`Evaluator::implicit_on`], unstable and stable, once computed.
+    implicit_on: RefCell<[Option<Vec<bool>>; 2]>,
     pub warnings: Vec<Warning>,
 }
 
@@ -243,6 +349,7 @@ impl<'a> Evaluator<'a> {
             accept_license,
             implicit,
             memo: RefCell::new(HashMap::default()),
+            implicit_on: RefCell::new([None, None]),
             warnings,
         }
     }
@@ -279,11 +386,13 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    fn mask_reason(&self, pkg: &Package) -> Option<MaskReason> {
+    /// The package.mask entry masking `pkg`, unless package.unmask wins.
+    fn mask_atom(&self, pkg: &Package) -> Option<&MaskAtom<'a>> {
+        let masks = self.masks.get(&pkg.cp)?;
         let pref = pkg.pkg_ref();
         let applies =
             |m: &&MaskAtom| m.scope.is_none_or(|s| s == pkg.repo) && m.atom.matches(&pref);
-        let mask = self.masks.get(&pkg.cp)?.iter().find(applies)?;
+        let mask = masks.iter().find(applies)?;
         // package.unmask wins over any mask (Portage `_getMaskAtom`).
         if self
             .unmasks
@@ -292,6 +401,11 @@ impl<'a> Evaluator<'a> {
         {
             return None;
         }
+        Some(mask)
+    }
+
+    fn mask_reason(&self, pkg: &Package) -> Option<MaskReason> {
+        let mask = self.mask_atom(pkg)?;
         Some(MaskReason {
             kind: MaskKind::PackageMask,
             detail: format!("package.mask entry '{}'", mask.atom),
@@ -530,6 +644,106 @@ impl<'a> Evaluator<'a> {
         (on, forced, masked)
     }
 
+    /// Whether `pkg`'s KEYWORDS are accepted, and whether it is stable.
+    /// Without package.keywords / package.accept_keywords entries for its
+    /// package (most versions) this allocates nothing.
+    fn keyword_verdict(&self, pkg: &Package, facts: &Facts) -> (bool, bool) {
+        if self.entries.contains_key(&pkg.cp) || facts.minus_star {
+            let (kw, acc) = self.keywords(pkg);
+            let ok = keywords::accepted(&kw, &acc);
+            return (ok, ok && keywords::is_stable(&kw, &acc));
+        }
+        let kw: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
+        let acc = &self.profile.accept_keywords;
+        let ok = keywords::accepted(kw, acc);
+        (ok, ok && keywords::is_stable(kw, acc))
+    }
+
+    /// What [`Evaluator::evaluate`] decides about `pkg`, reduced to an
+    /// [`Answer`], written into `out` (reused between calls). The same
+    /// decisions, without the explanations, the implicit flags (unless a
+    /// license depends on USE) or any allocation in the common case.
+    pub fn answer_into(&self, pkg: &Package, shared: &VersionFacts, out: &mut Answer) {
+        let facts = shared.get(pkg);
+        // A license outside ACCEPT_LICENSE is decided over the USE of every
+        // implicit flag too: evaluate in full (rare).
+        if !pkg
+            .license_names
+            .iter()
+            .all(|&l| self.accept_license.accepts(l))
+        {
+            let state = self.evaluate(pkg);
+            out.fill_from(pkg, &state);
+            return;
+        }
+        out.masked_by.clear();
+        out.flags.clear();
+        let (kw_ok, stable) = self.keyword_verdict(pkg, facts);
+        out.stable = stable;
+        if pkg.eapi.is_ok() {
+            let own = self.package_streams(pkg, stable);
+            for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
+                let iuse_default = default.map(|on| Verdict {
+                    pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
+                    on,
+                });
+                let (on, forced, masked) = self.flag(f, iuse_default, stable, own.as_ref());
+                let mut bits = 0;
+                if on {
+                    bits |= Answer::ON;
+                }
+                if forced {
+                    bits |= Answer::FORCED;
+                }
+                if masked {
+                    bits |= Answer::MASKED;
+                }
+                out.flags.push(bits);
+            }
+        } else {
+            out.flags.resize(pkg.iuse.len(), 0);
+        }
+        if self.mask_atom(pkg).is_some() {
+            out.masked_by.push(MaskKind::PackageMask);
+        }
+        if !kw_ok {
+            out.masked_by.push(MaskKind::Keywords);
+        }
+        match &pkg.eapi {
+            Ok(eapi) => {
+                let outside = eapi.profile_iuse_injection()
+                    && facts
+                        .outside_iuse
+                        .iter()
+                        .any(|f| self.implicit.binary_search(f).is_err());
+                if facts.invalid || outside {
+                    out.masked_by.push(MaskKind::Invalid);
+                }
+            }
+            Err(_) => {
+                out.masked_by.push(MaskKind::Eapi);
+                out.masked_by.push(MaskKind::Invalid);
+            }
+        }
+    }
+
+    /// Whether each implicit flag is enabled for a version without
+    /// package-level entries, stable or not.
+    fn implicit_on(&self, stable: bool) -> std::cell::Ref<'_, [bool]> {
+        let k = usize::from(stable);
+        if self.implicit_on.borrow()[k].is_none() {
+            let on: Vec<bool> = self
+                .implicit
+                .iter()
+                .map(|&f| self.flag(f, None, stable, None).0)
+                .collect();
+            self.implicit_on.borrow_mut()[k] = Some(on);
+        }
+        std::cell::Ref::map(self.implicit_on.borrow(), |v| {
+            v[k].as_deref().unwrap_or_default()
+        })
+    }
+
     /// Everything about `pkg` under this profile.
     pub fn evaluate(&self, pkg: &Package) -> PackageState {
         let mut state = PackageState {
@@ -571,12 +785,27 @@ impl<'a> Evaluator<'a> {
                 }
             }
             if pkg.eapi.as_ref().is_ok_and(|e| e.profile_iuse_injection()) {
-                for &f in &self.implicit {
-                    if pkg.iuse.iter().any(|(g, _)| *g == f) {
+                // The implicit flags IUSE already has (usually none).
+                let in_iuse: Vec<Sym> = pkg
+                    .iuse
+                    .iter()
+                    .map(|&(g, _)| g)
+                    .filter(|g| self.implicit.binary_search(g).is_ok())
+                    .collect();
+                state.iuse_effective.reserve(self.implicit.len());
+                // Without package-level entries an implicit flag is decided
+                // profile-wide: once per evaluator, not per version.
+                let profile_wide = own.is_none().then(|| self.implicit_on(stable));
+                for (i, &f) in self.implicit.iter().enumerate() {
+                    if in_iuse.contains(&f) {
                         continue;
                     }
                     state.iuse_effective.push(f);
-                    if self.flag(f, None, stable, own.as_ref()).0 {
+                    let on = match &profile_wide {
+                        Some(on) => on[i],
+                        None => self.flag(f, None, stable, own.as_ref()).0,
+                    };
+                    if on {
                         state.enabled.push(f);
                     }
                 }

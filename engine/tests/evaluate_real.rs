@@ -154,3 +154,41 @@ fn coreos_prod_masks_and_forces() {
         tr.masked_by
     );
 }
+
+/// The reduced answer `query` prints (`Evaluator::answer_into`, which skips
+/// explanations and implicit flags) is the full evaluation's, for every
+/// version under a spread of profiles (every arch, both EAPI and overlay
+/// profiles).
+#[test]
+fn answers_agree_with_full_evaluation() {
+    use portolan_engine::evaluate::{Answer, VersionFacts};
+    let mut tree = tree().lock().unwrap();
+    let names: Vec<String> = tree
+        .profiles_desc
+        .iter()
+        .map(|d| d.name(&tree.repos))
+        .collect();
+    let profiles: Vec<_> = names
+        .iter()
+        .step_by(7)
+        .map(|n| tree.profile(n).unwrap())
+        .collect();
+    assert!(profiles.len() > 70);
+    let tree = &*tree;
+    let facts = VersionFacts::new(tree);
+    let mut answer = Answer::default();
+    let (mut masked, mut forced, mut licensed) = (0, 0, 0);
+    for p in &profiles {
+        let ev = Evaluator::new(tree, p);
+        for pkg in &tree.packages.packages {
+            let state = ev.evaluate(pkg);
+            ev.answer_into(pkg, &facts, &mut answer);
+            assert_eq!(answer, Answer::of(pkg, &state), "{} {}", p.name, pkg.cpv());
+            masked += usize::from(!state.visible);
+            forced += usize::from(!state.forced.is_empty());
+            licensed += usize::from(state.masked_by.iter().any(|m| m.kind == MaskKind::License));
+        }
+    }
+    // The comparison covered each kind of answer.
+    assert!(masked > 1000 && forced > 1000 && licensed > 0);
+}

@@ -3,9 +3,12 @@
 //! visibility, effective USE, immutable flags (with the lines that made
 //! them so) and dependencies.
 
+use std::collections::{HashMap, HashSet};
+
 use portolan_engine::depspec::DepSpec;
 use portolan_engine::eapi::Eapi;
 use portolan_engine::evaluate::{Evaluator, MaskKind, MaskReason};
+use portolan_engine::intern::Sym;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoId;
@@ -18,6 +21,22 @@ use crate::universe::{Candidate, ImmutableFlag, Universe};
 /// the overlay is preferred over the main repository, as Portage's default
 /// priorities do, so candidates of overlays come first.
 pub fn universe(tree: &Tree, profile: &Profile) -> (Universe, Vec<Warning>) {
+    universe_within(tree, profile, None)
+}
+
+/// The universe of `profile` restricted to the packages in `within` (all
+/// when None), typically [`Reach::closure`] of the targets: a solver asked
+/// about `@system` looks at a few hundred packages of the tens of thousands
+/// a tree has, and building a candidate (its full evaluation) is most of
+/// the work of a check.
+///
+/// Solving with USE changes allowed weighs USE dependencies from the whole
+/// universe (even of packages no target reaches), so pass None then.
+pub fn universe_within(
+    tree: &Tree,
+    profile: &Profile,
+    within: Option<&HashSet<Sym>>,
+) -> (Universe, Vec<Warning>) {
     let ev = Evaluator::new(tree, profile);
     let mut u = Universe::new();
     let mut warnings = Vec::new();
@@ -28,7 +47,12 @@ pub fn universe(tree: &Tree, profile: &Profile) -> (Universe, Vec<Warning>) {
         order.push(main);
     }
     for repo in order {
-        for pkg in tree.packages.packages.iter().filter(|p| p.repo == repo) {
+        for pkg in tree
+            .packages
+            .packages
+            .iter()
+            .filter(|p| p.repo == repo && within.is_none_or(|w| w.contains(&p.cp)))
+        {
             u.add(candidate(&ev, pkg, &mut warnings));
         }
     }
@@ -38,16 +62,59 @@ pub fn universe(tree: &Tree, profile: &Profile) -> (Universe, Vec<Warning>) {
     (u, warnings)
 }
 
+/// The packages each package's dependencies name (every class, every
+/// conditional branch and alternative, blockers too), over all versions:
+/// whatever the profile, a solver starting from some packages can only
+/// ever look at their closure under this relation.
+#[derive(Debug, Default)]
+pub struct Reach {
+    deps: HashMap<Sym, Vec<Sym>>,
+}
+
+impl Reach {
+    pub fn new(tree: &Tree) -> Reach {
+        let mut deps: HashMap<Sym, Vec<Sym>> = HashMap::new();
+        for pkg in &tree.packages.packages {
+            let named = deps.entry(pkg.cp).or_default();
+            if let Ok(d) = pkg.deps() {
+                for spec in [&d.depend, &d.rdepend, &d.pdepend, &d.bdepend, &d.idepend] {
+                    named.extend(spec.leaves().iter().map(|a| a.cp));
+                }
+            }
+        }
+        for named in deps.values_mut() {
+            named.sort_unstable();
+            named.dedup();
+        }
+        Reach { deps }
+    }
+
+    /// `roots` and every package reachable from them.
+    pub fn closure(&self, roots: impl IntoIterator<Item = Sym>) -> HashSet<Sym> {
+        let mut seen: HashSet<Sym> = HashSet::new();
+        let mut todo: Vec<Sym> = roots.into_iter().filter(|&cp| seen.insert(cp)).collect();
+        while let Some(cp) = todo.pop() {
+            for &next in self.deps.get(&cp).into_iter().flatten() {
+                if seen.insert(next) {
+                    todo.push(next);
+                }
+            }
+        }
+        seen
+    }
+}
+
 fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> Candidate {
     let state = ev.evaluate(pkg);
     let eapi = pkg.eapi.clone().unwrap_or(Eapi::ZERO);
     let mut c = Candidate::new(pkg.cp, pkg.version.clone(), pkg.slot, pkg.repo_name, eapi);
     c.subslot = pkg.subslot;
-    c.masked = state.masked_by.clone();
     if pkg.eapi.is_err() {
+        c.masked = state.masked_by;
         return c;
     }
     let (forced, masked) = ev.immutable_sources(pkg, &state);
+    c.masked = state.masked_by;
     c.forced = forced
         .into_iter()
         .map(|(f, l)| ImmutableFlag::new(f, l))
@@ -56,8 +123,8 @@ fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> 
         .into_iter()
         .map(|(f, l)| ImmutableFlag::new(f, l))
         .collect();
-    c.iuse = state.iuse_effective.clone();
-    c.use_enabled = state.enabled.clone();
+    c.iuse = state.iuse_effective;
+    c.use_enabled = state.enabled;
     match pkg.deps() {
         Ok(d) => {
             c.depend = d.depend.clone();

@@ -12,10 +12,12 @@ use anyhow::{anyhow, Result};
 use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::{Tree, TreeError};
-use portolan_solver::{profile::universe, solve, DepClasses, Request, Verdict};
+use portolan_solver::profile::{universe_within, Reach};
+use portolan_solver::{solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
 
 use super::select::{profile_names, ProfileArgs};
+use crate::progress::Progress;
 use crate::report::{self, Format, Matrix, Partition};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -108,10 +110,18 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         }
     }
     let tree = &*tree;
+    // With USE changes allowed the solver weighs the whole universe.
+    let reach = (!args.allow_use_changes).then(|| Reach::new(tree));
+    let progress = Progress::profiles(profiles.len());
     let checked: Vec<Vec<Cell>> = profiles
         .par_iter()
-        .map(|(_, p)| check_profile(tree, p, &targets, args))
+        .map(|(_, p)| {
+            let cells = check_profile(tree, p, &targets, args, reach.as_ref());
+            progress.inc(1);
+            cells
+        })
         .collect();
+    drop(progress);
     let arches = report::Arches::of(tree);
     let mut cells = Vec::new();
     for ((i, p), row) in profiles.iter().zip(checked) {
@@ -159,9 +169,14 @@ fn dedup(items: &mut Vec<String>) {
     items.retain(|s| seen.insert(s.clone()));
 }
 
-fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> Vec<Cell> {
-    let (u, _warnings) = universe(tree, p);
-    targets
+fn check_profile(
+    tree: &Tree,
+    p: &Profile,
+    targets: &[String],
+    args: &Args,
+    reach: Option<&Reach>,
+) -> Vec<Cell> {
+    let sets: Vec<(&String, Vec<Atom>)> = targets
         .iter()
         .map(|t| {
             let atoms: Vec<Atom> = match t.as_str() {
@@ -171,6 +186,18 @@ fn check_profile(tree: &Tree, p: &Profile, targets: &[String], args: &Args) -> V
                     .into_iter()
                     .collect(),
             };
+            (t, atoms)
+        })
+        .collect();
+    let within = reach.map(|r| {
+        r.closure(
+            sets.iter()
+                .flat_map(|(_, atoms)| atoms.iter().map(|a| a.cp)),
+        )
+    });
+    let (u, _warnings) = universe_within(tree, p, within.as_ref());
+    sets.into_iter()
+        .map(|(t, atoms)| {
             let mut req = Request::new(t.clone(), atoms.clone());
             req.deps = match args.deps {
                 Deps::All => DepClasses::All,

@@ -4,19 +4,23 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use std::fmt::Write as _;
 use std::io::Write as _;
 
+use ahash::HashMap;
 use anyhow::{Context, Result};
-use portolan_engine::evaluate::{Evaluator, PackageState};
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
-use super::select::{load_profile, profile_names, ProfileArgs};
+use crate::progress::Progress;
+
+use super::select::{plan_profiles, profile_names, report_warnings, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,109 +49,168 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         }
     }
     let names = profile_names(tree, &args.select, &[])?;
-    let mut profiles = Vec::with_capacity(names.len());
-    let mut reported = HashSet::new();
-    for name in &names {
-        profiles.push(load_profile(tree, name, &mut reported)?);
-    }
+    let plans = plan_profiles(tree, &names)?;
     let tree = &*tree;
-    // Resolve the selection once: (as asked, the versions it names).
-    let selection: Vec<(String, Vec<&Package>)> = if wanted.is_empty() {
+    // Resolve the selection once, in output order.
+    let selection: Vec<Item> = if wanted.is_empty() {
         tree.packages
             .packages
             .iter()
-            .map(|p| (p.cpv().to_owned(), vec![p]))
+            .map(|p| Item::Version(p, Rendered::default()))
             .collect()
     } else {
-        wanted
-            .iter()
-            .map(|w| (w.clone(), tree.packages.find_cpv(w)))
-            .collect()
+        let mut items = Vec::new();
+        for w in &wanted {
+            let found = tree.packages.find_cpv(w);
+            if found.is_empty() {
+                items.push(Item::NotFound(w.clone()));
+            }
+            items.extend(
+                found
+                    .into_iter()
+                    .map(|p| Item::Version(p, Rendered::default())),
+            );
+        }
+        items
     };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let facts = VersionFacts::new(tree);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     // Profiles are evaluated in parallel, a batch at a time so that output
-    // stays in order and memory bounded.
-    for batch in profiles.chunks(32) {
-        let texts: Vec<String> = batch
+    // stays in order and memory bounded (a batch holds about 64 MB of text).
+    let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
+    let mut reported = HashSet::new();
+    let progress = Progress::profiles(plans.len());
+    for chunk in plans.chunks(batch) {
+        let done: Vec<(Profile, Vec<u8>)> = chunk
             .par_iter()
-            .map(|p| render_profile(tree, p, &selection, args.json))
+            .map(|plan| {
+                let p = plan.stack(tree);
+                let text = render_profile(tree, &p, &selection, &facts, args.json);
+                progress.inc(1);
+                (p, text)
+            })
             .collect();
-        for t in texts {
-            out.write_all(t.as_bytes())?;
+        for (p, text) in done {
+            progress.suspend(|| report_warnings(tree, &p, &mut reported));
+            out.write_all(&text)?;
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
+/// One entry of the selection: a version, with the renderings of its
+/// distinct answers so far, or a name that matched nothing.
+enum Item<'a> {
+    Version(&'a Package, Rendered),
+    NotFound(String),
+}
+
+/// A version's line after the profile name, once per distinct answer:
+/// profiles mostly agree about a version, so a whole matrix renders each
+/// answer once and copies it for every profile that gives it.
+#[derive(Default)]
+struct Rendered(Mutex<HashMap<Answer, Box<[u8]>>>);
+
+impl Rendered {
+    fn write(&self, pkg: &Package, answer: &Answer, json: bool, buf: &mut Vec<u8>) {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(text) = seen.get(answer) {
+            buf.extend_from_slice(text);
+            return;
+        }
+        let mut text = String::with_capacity(256);
+        if json {
+            json_suffix(&mut text, pkg, answer);
+        } else {
+            text_suffix(&mut text, pkg, answer);
+        }
+        buf.extend_from_slice(text.as_bytes());
+        seen.insert(answer.clone(), text.into_bytes().into_boxed_slice());
+    }
+}
+
 fn render_profile(
     tree: &Tree,
     p: &Profile,
-    selection: &[(String, Vec<&Package>)],
+    selection: &[Item],
+    facts: &VersionFacts,
     json: bool,
-) -> String {
+) -> Vec<u8> {
     let ev = Evaluator::new(tree, p);
-    let mut buf = String::with_capacity(selection.len() * 200);
-    for (asked, pkgs) in selection {
-        if pkgs.is_empty() {
-            let (cpv, repo) = match asked.split_once("::") {
-                Some((c, r)) => (c, Some(r)),
-                None => (asked.as_str(), None),
-            };
-            if json {
-                buf.push_str(
-                    &json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
-                        .to_string(),
-                );
-            } else {
-                let _ = write!(buf, "{}  {cpv}  not found", p.name);
+    let mut buf: Vec<u8> = Vec::with_capacity(selection.len() * 256);
+    // The line's start, the same for every version of this profile.
+    let mut prefix = String::new();
+    if json {
+        prefix.push_str("{\"profile\":");
+        json_str(&mut prefix, &p.name);
+    } else {
+        prefix.push_str(&p.name);
+        prefix.push_str("  ");
+    }
+    let mut answer = Answer::default();
+    for item in selection {
+        match item {
+            Item::Version(pkg, rendered) => {
+                ev.answer_into(pkg, facts, &mut answer);
+                buf.extend_from_slice(prefix.as_bytes());
+                rendered.write(pkg, &answer, json, &mut buf);
             }
-            buf.push('\n');
-            continue;
-        }
-        for pkg in pkgs {
-            let state = ev.evaluate(pkg);
-            if json {
-                write_json_line(&mut buf, &p.name, pkg, &state);
-            } else {
-                buf.push_str(&text_line(&p.name, pkg, &state));
-                buf.push('\n');
+            Item::NotFound(asked) => {
+                let (cpv, repo) = match asked.split_once("::") {
+                    Some((c, r)) => (c, Some(r)),
+                    None => (asked.as_str(), None),
+                };
+                if json {
+                    buf.extend_from_slice(
+                        json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
+                            .to_string()
+                            .as_bytes(),
+                    );
+                } else {
+                    let _ = write!(buf, "{}  {cpv}  not found", p.name);
+                }
+                buf.push(b'\n');
             }
         }
     }
     buf
 }
 
-/// The `query --json` line, written directly: this runs once per (profile,
-/// version), a million times over the real corpus.
-fn write_json_line(buf: &mut String, profile: &str, pkg: &Package, s: &PackageState) {
-    buf.push_str("{\"profile\":");
-    json_str(buf, profile);
+/// The `query --json` line after the profile: `,"cpv":...}` and newline.
+fn json_suffix(buf: &mut String, pkg: &Package, a: &Answer) {
     buf.push_str(",\"cpv\":");
     json_str(buf, pkg.cpv());
     buf.push_str(",\"repo\":");
     json_str(buf, pkg.repo_name.as_str());
-    buf.push_str(if s.visible {
+    buf.push_str(if a.visible() {
         ",\"visible\":true"
     } else {
         ",\"visible\":false"
     });
     buf.push_str(",\"masked_by\":");
-    json_list(buf, s.masked_by.iter().map(|m| m.kind.as_str()));
-    buf.push_str(if s.stable {
+    json_list(buf, a.masked_by.iter().map(|m| m.as_str()));
+    buf.push_str(if a.stable {
         ",\"stable\":true"
     } else {
         ",\"stable\":false"
     });
-    for (key, flags) in [
-        ("use", &s.use_),
-        ("forced", &s.forced),
-        ("masked", &s.masked),
+    for (key, bit) in [
+        ("use", Answer::ON),
+        ("forced", Answer::FORCED),
+        ("masked", Answer::MASKED),
     ] {
         buf.push_str(",\"");
         buf.push_str(key);
         buf.push_str("\":");
-        json_list(buf, flags.iter().map(|f| f.as_str()));
+        json_list(
+            buf,
+            pkg.iuse
+                .iter()
+                .zip(&a.flags)
+                .filter(|(_, &bits)| bits & bit != 0)
+                .map(|((f, _), _)| f.as_str()),
+        );
     }
     buf.push_str("}\n");
 }
@@ -165,53 +228,55 @@ fn json_list<'a>(buf: &mut String, items: impl Iterator<Item = &'a str>) {
 
 fn json_str(buf: &mut String, s: &str) {
     buf.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => buf.push_str("\\\""),
-            '\\' => buf.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(buf, "\\u{:04x}", c as u32);
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        buf.push_str(s);
+    } else {
+        for c in s.chars() {
+            match c {
+                '"' => buf.push_str("\\\""),
+                '\\' => buf.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(buf, "\\u{:04x}", c as u32);
+                }
+                c => buf.push(c),
             }
-            c => buf.push(c),
         }
     }
     buf.push('"');
 }
 
-fn text_line(profile: &str, pkg: &Package, s: &PackageState) -> String {
-    let vis = if s.visible {
-        if s.stable {
+/// The text line after the profile: `CPV::REPO  VISIBILITY  USE="..."`.
+fn text_suffix(buf: &mut String, pkg: &Package, a: &Answer) {
+    let _ = write!(buf, "{}::{}  ", pkg.cpv(), pkg.repo_name);
+    if a.visible() {
+        buf.push_str(if a.stable {
             "visible (stable)"
         } else {
             "visible"
-        }
-        .to_owned()
+        });
     } else {
-        format!(
-            "masked by {}",
-            s.masked_by
-                .iter()
-                .map(|m| m.kind.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let mut flags: Vec<String> = Vec::new();
-    for (f, _) in &pkg.iuse {
-        let mark = if s.masked.contains(f) {
-            "%"
-        } else if s.forced.contains(f) {
-            "*"
-        } else {
-            ""
-        };
-        let sign = if s.use_.contains(f) { "" } else { "-" };
-        flags.push(format!("{sign}{f}{mark}"));
+        buf.push_str("masked by ");
+        for (i, m) in a.masked_by.iter().enumerate() {
+            if i > 0 {
+                buf.push_str(", ");
+            }
+            buf.push_str(m.as_str());
+        }
     }
-    format!(
-        "{profile}  {}::{}  {vis}  USE=\"{}\"",
-        pkg.cpv(),
-        pkg.repo_name,
-        flags.join(" ")
-    )
+    buf.push_str("  USE=\"");
+    for (i, ((f, _), &bits)) in pkg.iuse.iter().zip(&a.flags).enumerate() {
+        if i > 0 {
+            buf.push(' ');
+        }
+        if bits & Answer::ON == 0 {
+            buf.push('-');
+        }
+        buf.push_str(f.as_str());
+        if bits & Answer::MASKED != 0 {
+            buf.push('%');
+        } else if bits & Answer::FORCED != 0 {
+            buf.push('*');
+        }
+    }
+    buf.push_str("\"\n");
 }

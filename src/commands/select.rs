@@ -3,8 +3,11 @@
 
 use std::collections::HashSet;
 
+use std::sync::Arc;
+
 use anyhow::{bail, Result};
-use portolan_engine::profile::stack::Profile;
+use portolan_engine::profile::node::NodeId;
+use portolan_engine::profile::stack::{Fold, Profile};
 use portolan_engine::tree::Tree;
 
 #[derive(clap::Args, Clone)]
@@ -39,7 +42,48 @@ pub fn load_profile(
     reported: &mut HashSet<String>,
 ) -> Result<Profile> {
     let profile = tree.profile(name)?;
-    let categories = tree.check_profile_categories(&profile);
+    report_warnings(tree, &profile, reported);
+    Ok(profile)
+}
+
+/// A profile ready to stack: its nodes loaded and its stack folded, which
+/// is serial work shared between profiles (the tree's stacker memo), while
+/// [`Planned::stack`] — the rest — runs on any thread. The matrix commands
+/// plan every profile first and stack each one when its turn comes, so at
+/// most a batch of stacked profiles is alive at once.
+pub struct Planned {
+    leaf: NodeId,
+    fold: Arc<Fold>,
+}
+
+impl Planned {
+    pub fn stack(&self, tree: &Tree) -> Profile {
+        Profile::finish(&tree.nodes, self.leaf, &self.fold)
+    }
+}
+
+/// Plans the profiles `names` (loading their nodes), in order.
+pub fn plan_profiles(tree: &mut Tree, names: &[String]) -> Result<Vec<Planned>> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let known = name
+            .split_once(':')
+            .and_then(|(repo, path)| Some((tree.repos.by_name(repo)?.id, path)));
+        let leaf = match known {
+            Some((repo, path)) => tree.nodes.load(&tree.repos, repo, path)?,
+            // A bare PATH, or an unknown repository (the tree says which).
+            None => tree.profile(name)?.leaf,
+        };
+        let fold = tree.stacker.fold(&tree.repos, &tree.nodes, leaf);
+        out.push(Planned { leaf, fold });
+    }
+    Ok(out)
+}
+
+/// Prints the warnings of `profile` (see [`load_profile`]) not yet in
+/// `reported`.
+pub fn report_warnings(tree: &Tree, profile: &Profile, reported: &mut HashSet<String>) {
+    let categories = tree.check_profile_categories(profile);
     for w in profile.warnings.iter().chain(&categories) {
         let text = w.to_string();
         if !reported.contains(&text) {
@@ -47,5 +91,4 @@ pub fn load_profile(
             reported.insert(text);
         }
     }
-    Ok(profile)
 }

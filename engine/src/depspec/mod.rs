@@ -35,6 +35,7 @@ mod reduce;
 mod required_use;
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::intern::Sym;
 
@@ -161,11 +162,13 @@ struct Node {
 }
 
 /// A parsed dependency specification string: see the module docs for the
-/// layout. Immutable; cheap to evaluate.
+/// layout. Immutable; cheap to evaluate, and cheap to clone (the arrays are
+/// shared): `check --all-profiles` gives every profile's solver universe
+/// the dependencies of every version, parsed once.
 #[derive(Clone, Debug)]
 pub struct DepSpec<L> {
-    nodes: Box<[Node]>,
-    leaves: Box<[L]>,
+    nodes: Arc<[Node]>,
+    leaves: Arc<[L]>,
     opts: DepOptions,
 }
 
@@ -173,11 +176,11 @@ impl<L> DepSpec<L> {
     /// The empty specification (an empty string): satisfied by anything.
     pub fn empty() -> DepSpec<L> {
         DepSpec {
-            nodes: Box::new([Node {
+            nodes: Arc::new([Node {
                 tag: Tag::All,
                 end: 1,
             }]),
-            leaves: Box::new([]),
+            leaves: Arc::new([]),
             opts: DepOptions::restrict(),
         }
     }

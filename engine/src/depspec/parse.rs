@@ -361,8 +361,8 @@ impl<L> DepSpec<L> {
         }
         b.nodes[0].end = b.nodes.len() as u32;
         Ok(DepSpec {
-            nodes: b.nodes.into_boxed_slice(),
-            leaves: b.leaves.into_boxed_slice(),
+            nodes: b.nodes.into(),
+            leaves: b.leaves.into(),
             opts,
         })
     }

@@ -346,7 +346,11 @@ impl Profile {
         Stacker::default().profile(repos, nodes, leaf)
     }
 
-    fn finish(nodes: &NodeStore, leaf: NodeId, fold: &Fold) -> Profile {
+    /// The profile whose leaf is `leaf` from the fold of its stack
+    /// ([`Stacker::fold`]). Folding shares work between profiles and needs
+    /// the stacker's memo; finishing needs neither, so callers stacking
+    /// many profiles fold them in turn and finish them in parallel.
+    pub fn finish(nodes: &NodeStore, leaf: NodeId, fold: &Fold) -> Profile {
         let leaf_node = nodes.get(leaf);
         let mut p = Profile {
             name: leaf_node.name.clone(),
