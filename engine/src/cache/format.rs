@@ -94,7 +94,16 @@ pub enum OpenError {
 pub fn open(path: &Path) -> Result<Arc<Mmap>, OpenError> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(OpenError::Missing),
+        // No file, or the folder is missing or not a folder (then writing
+        // says so, once).
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Err(OpenError::Missing)
+        }
         Err(e) => return Err(e.into()),
     };
     // SAFETY: the mapping is read-only. portolan never writes a cache file
