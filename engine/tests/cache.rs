@@ -225,7 +225,7 @@ fn corrupt_cache_files_are_reported_once_and_rebuilt() {
         answers(&repo, Some(&cache_dir));
         let file = cache_file(&cache_dir);
         damage(&file);
-        let repos = RepoSet::from_dirs(&[repo.clone()]).unwrap();
+        let repos = RepoSet::from_dirs(std::slice::from_ref(&repo)).unwrap();
         let mut warnings = Vec::new();
         let opts = CacheOptions {
             dir: Some(cache_dir.clone()),
