@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use portolan_engine::cache::CacheOptions;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
 
@@ -15,11 +16,40 @@ use crate::Cli;
 pub fn tree(cli: &Cli) -> Result<Tree> {
     let repos = repositories(cli.repos_conf.as_deref(), &cli.repos)?;
     let already = repos.warnings.len();
-    let tree = Tree::load(repos)?;
+    let tree = Tree::load_cached(repos, &cache_options(cli))?;
     for w in &tree.warnings[already..] {
         eprintln!("{w}");
     }
     Ok(tree)
+}
+
+/// Where the binary cache lives: `--cache-dir`, else
+/// `$XDG_CACHE_HOME/portolan`, else `$HOME/.cache/portolan`; none with
+/// `--no-cache`, or (with a warning) when neither variable is set. A folder
+/// that cannot be written is the engine's warning, never an error.
+fn cache_options(cli: &Cli) -> CacheOptions {
+    if cli.no_cache {
+        return CacheOptions { dir: None };
+    }
+    if let Some(dir) = &cli.cache_dir {
+        return CacheOptions {
+            dir: Some(dir.clone()),
+        };
+    }
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    let dir = var("XDG_CACHE_HOME")
+        .or_else(|| var("HOME").map(|h| h.join(".cache")))
+        .map(|d| d.join("portolan"));
+    if dir.is_none() {
+        eprintln!(
+            "portolan: warning: neither $XDG_CACHE_HOME nor $HOME is set; running without the binary cache"
+        );
+    }
+    CacheOptions { dir }
 }
 
 pub fn repositories(repos_conf: Option<&Path>, repos: &[PathBuf]) -> Result<RepoSet> {

@@ -21,6 +21,13 @@ struct Cli {
     /// Use this repository folder (repeatable; the first is the main one).
     #[arg(long = "repo", global = true, value_name = "DIR")]
     repos: Vec<PathBuf>,
+    /// Keep the binary cache of parsed repositories here (default:
+    /// $XDG_CACHE_HOME/portolan, else $HOME/.cache/portolan).
+    #[arg(long, global = true, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Read every repository file, neither using nor writing the binary cache.
+    #[arg(long, global = true, conflicts_with = "cache_dir")]
+    no_cache: bool,
     /// Print the wall time and peak memory (RSS) on stderr at the end.
     #[arg(long, global = true)]
     stats: bool,

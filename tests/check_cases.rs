@@ -26,6 +26,10 @@ struct Run {
 /// `portolan --repos-conf CONF check ARGS...`
 fn check_with(conf: &str, args: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+        )
         .arg("--repos-conf")
         .arg(root().join(conf))
         .arg("check")

@@ -6,6 +6,10 @@ use std::process::{Command, Output};
 
 fn portolan(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+        )
         .args(args)
         .output()
         .expect("run portolan")

@@ -45,6 +45,10 @@ fn lines(bytes: &[u8]) -> Vec<Value> {
 
 fn portolan(conf: &Path, args: &[&str]) -> Vec<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+        )
         .arg("--repos-conf")
         .arg(conf)
         .args(args)
@@ -236,6 +240,10 @@ fn compare_check(conf: &Path, golden_name: &str, cells: usize) {
         }
     }
     let out = Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+        )
         .arg("--repos-conf")
         .arg(conf)
         .args(&args)

@@ -73,13 +73,17 @@ fn portage_live_agrees_on_four_profiles() {
         .arg(&sample);
     let portage = run(&mut oracle);
     let mut ours = Command::new(env!("CARGO_BIN_EXE_portolan"));
-    ours.arg("--repos-conf")
-        .arg(corpus.join("repos.conf"))
-        .arg("query")
-        .args(PROFILES.iter().flat_map(|p| ["--profile", p]))
-        .arg("--cpvs-from")
-        .arg(&sample)
-        .arg("--json");
+    ours.env(
+        "XDG_CACHE_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+    )
+    .arg("--repos-conf")
+    .arg(corpus.join("repos.conf"))
+    .arg("query")
+    .args(PROFILES.iter().flat_map(|p| ["--profile", p]))
+    .arg("--cpvs-from")
+    .arg(&sample)
+    .arg("--json");
     let portolan = run(&mut ours);
     let _ = std::fs::remove_dir_all(&stub);
     assert_eq!(portage.len(), PROFILES.len() * 613);

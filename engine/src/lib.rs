@@ -7,6 +7,7 @@
 //! later stages compare integers, not strings.
 
 pub mod atom;
+pub mod cache;
 pub mod depspec;
 pub mod eapi;
 pub mod evaluate;

@@ -24,20 +24,26 @@
 //!
 //! # Reading strategy
 //!
-//! The brief suggested `memmap2`. Measured on the 1 902 corpus entries
-//! (3 KiB on average, 29 KiB at most, warm page cache): `fs::read` took
-//! ~11 ms for all of them, `mmap` ~23 ms — mapping costs more syscalls and
-//! page faults than copying a few KiB. Mapping also turns a file truncated
-//! under our feet into `SIGBUS` and needs `unsafe`. So each entry is read into
-//! one owned buffer. Parsing is lazy where it pays: loading makes **one pass**
-//! that validates UTF-8 and records the byte ranges of keys and values (that
-//! pass is needed anyway to detect corruption); splitting `IUSE`, `KEYWORDS`,
+//! Without the binary cache ([`crate::cache`]) each entry is read into one
+//! owned buffer. Measured on the 1 902 corpus entries (3 KiB on average,
+//! 29 KiB at most, warm page cache): `fs::read` took ~11 ms for all of them,
+//! mapping each file ~23 ms — one mapping per small file costs more syscalls
+//! and page faults than copying a few KiB, so `memmap2` is not used per
+//! entry. It comes back for the binary cache: there one mapping holds every
+//! entry of a repository, and an entry borrows its text from that shared
+//! mapping ([`Text::Mapped`]) instead of owning a copy.
+//!
+//! Parsing is lazy where it pays: loading makes **one pass** that validates
+//! UTF-8 and records the byte ranges of keys and values (that pass is needed
+//! anyway to detect corruption; the binary cache stores its result, so a
+//! cached entry is not scanned again); splitting `IUSE`, `KEYWORDS`,
 //! `_eclasses_` … happens only when an accessor is called. Dependency strings
 //! are returned raw for the depspec parser.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::cache::MappedText;
 use crate::fs::{Fs, Kind};
 use crate::source::{Loc, SourceError};
 
@@ -132,11 +138,28 @@ struct Field {
     line: u32,
 }
 
+/// The text of an entry: read from the file, or borrowed from a binary
+/// cache mapping shared by every entry of the repository.
+#[derive(Clone, Debug)]
+enum Text {
+    Owned(Box<str>),
+    Mapped(MappedText),
+}
+
+impl Text {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Text::Owned(s) => s.as_bytes(),
+            Text::Mapped(m) => m.bytes(),
+        }
+    }
+}
+
 /// One md5-cache entry: its text and where each key's value is.
 #[derive(Clone, Debug)]
 pub struct CacheEntry {
     file: Arc<Path>,
-    text: Box<str>,
+    text: Text,
     fields: Vec<Field>,
 }
 
@@ -218,7 +241,7 @@ impl CacheEntry {
         }
         let entry = CacheEntry {
             file: file.clone(),
-            text: text.into_boxed_str(),
+            text: Text::Owned(text.into_boxed_str()),
             fields,
         };
         if entry.field("_md5_").is_none() {
@@ -231,13 +254,71 @@ impl CacheEntry {
         Ok(entry)
     }
 
+    /// An entry whose text lives in a binary cache mapping, with the field
+    /// ranges [`CacheEntry::from_bytes`] found when the cache was written
+    /// (`[key start, key end, value start, value end, line]`). `None` when
+    /// a range is out of order or out of bounds.
+    pub(crate) fn from_mapped(
+        path: &Path,
+        text: MappedText,
+        fields: impl Iterator<Item = [u32; 5]>,
+    ) -> Option<CacheEntry> {
+        let len = text.bytes().len();
+        let fields = fields
+            .map(|[ks, ke, vs, ve, line]| {
+                let [ks, ke, vs, ve] = [ks, ke, vs, ve].map(|n| n as usize);
+                (ks <= ke && ke < vs && vs <= ve && ve <= len).then_some(Field {
+                    key: (ks, ke),
+                    value: (vs, ve),
+                    line,
+                })
+            })
+            .collect::<Option<Vec<Field>>>()?;
+        Some(CacheEntry {
+            file: Arc::from(path),
+            text: Text::Mapped(text),
+            fields,
+        })
+    }
+
+    /// The entry's text, and its fields as [`CacheEntry::from_mapped`]
+    /// takes them back (`None` for a text over 4 GiB).
+    pub(crate) fn raw_parts(&self) -> Option<(&str, Vec<[u32; 5]>)> {
+        let text = std::str::from_utf8(self.text.bytes()).ok()?;
+        let n = |x: usize| u32::try_from(x).ok();
+        let fields = self
+            .fields
+            .iter()
+            .map(|f| {
+                Some([
+                    n(f.key.0)?,
+                    n(f.key.1)?,
+                    n(f.value.0)?,
+                    n(f.value.1)?,
+                    f.line,
+                ])
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some((text, fields))
+    }
+
     fn slice(&self, (a, b): (usize, usize)) -> &str {
-        // Ranges end next to ASCII bytes ('=', CR, LF) or at the ends.
-        self.text.get(a..b).unwrap_or("")
+        // Ranges end next to ASCII bytes ('=', CR, LF) or at the ends. A
+        // mapped text was checked as UTF-8 when the cache was opened; it is
+        // checked again per slice so that no `unsafe` is needed here.
+        self.text
+            .bytes()
+            .get(a..b)
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .unwrap_or("")
     }
 
     fn field(&self, key: &str) -> Option<&Field> {
-        self.fields.iter().rev().find(|f| self.slice(f.key) == key)
+        let text = self.text.bytes();
+        self.fields
+            .iter()
+            .rev()
+            .find(|f| text.get(f.key.0..f.key.1) == Some(key.as_bytes()))
     }
 
     /// The file this entry was read from.

@@ -21,7 +21,7 @@ use crate::depspec::{DepOptions, DepSpec, DepSpecError, FlagLeaf};
 use crate::eapi::Eapi;
 use crate::intern::Sym;
 use crate::md5cache::{self, CacheEntry, Md5CacheError};
-use crate::repo::{RepoId, RepoSet};
+use crate::repo::{RepoId, RepoSet, Repository};
 use crate::source::{Loc, Warning};
 use crate::version::{split_pf, Version};
 
@@ -276,29 +276,43 @@ impl PackageIndex {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
             for f in files {
                 let entry = CacheEntry::read(&repos.fs, &f.path)?;
-                let Some((pn, version)) = split_pf(&f.pf) else {
-                    return Err(PackageError::BadName {
-                        loc: Loc::new(&f.path, 0),
-                        name: f.pf.clone(),
-                    });
-                };
-                let cp = Sym::new(&format!("{}/{pn}", f.category));
-                let id = PkgId(index.packages.len() as u32);
-                let pkg = typed(
-                    id,
-                    repo.id,
-                    repo.name,
-                    cp,
-                    f.pf.clone(),
-                    version,
-                    entry,
-                    warnings,
-                );
-                index.by_cp.entry(cp).or_default().push(id);
-                index.packages.push(pkg);
+                index.push(repo, &f.category, &f.pf, entry, warnings)?;
             }
         }
         Ok(index)
+    }
+
+    /// Adds the entry `category/pf` of `repo` (entries come in
+    /// [`md5cache::scan`] order, repository by repository).
+    pub(crate) fn push(
+        &mut self,
+        repo: &Repository,
+        category: &str,
+        pf: &str,
+        entry: CacheEntry,
+        warnings: &mut Vec<Warning>,
+    ) -> Result<(), PackageError> {
+        let Some((pn, version)) = split_pf(pf) else {
+            return Err(PackageError::BadName {
+                loc: Loc::new(entry.path(), 0),
+                name: pf.to_owned(),
+            });
+        };
+        let cp = Sym::new(&format!("{category}/{pn}"));
+        let id = PkgId(self.packages.len() as u32);
+        let pkg = typed(
+            id,
+            repo.id,
+            repo.name,
+            cp,
+            pf.to_owned(),
+            version,
+            entry,
+            warnings,
+        );
+        self.by_cp.entry(cp).or_default().push(id);
+        self.packages.push(pkg);
+        Ok(())
     }
 
     pub fn get(&self, id: PkgId) -> &Package {

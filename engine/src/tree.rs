@@ -5,6 +5,7 @@
 use ahash::HashSet;
 
 use crate::atom::{Atom, AtomOptions};
+use crate::cache::CacheOptions;
 use crate::eapi::Eapi;
 use crate::intern::Sym;
 use crate::license::LicenseGroups;
@@ -77,6 +78,22 @@ impl Tree {
     pub fn load(repos: RepoSet) -> Result<Tree, TreeError> {
         let mut warnings = repos.warnings.clone();
         let packages = PackageIndex::load(&repos, &mut warnings)?;
+        Tree::with_packages(repos, packages, warnings)
+    }
+
+    /// [`Tree::load`] with the package index read through the binary cache
+    /// (see [`crate::cache`]); problems with the cache itself are warnings.
+    pub fn load_cached(repos: RepoSet, cache: &CacheOptions) -> Result<Tree, TreeError> {
+        let mut warnings = repos.warnings.clone();
+        let (packages, _) = crate::cache::load_packages(&repos, cache, &mut warnings)?;
+        Tree::with_packages(repos, packages, warnings)
+    }
+
+    fn with_packages(
+        repos: RepoSet,
+        packages: PackageIndex,
+        warnings: Vec<Warning>,
+    ) -> Result<Tree, TreeError> {
         let mut tree = Tree {
             packages,
             nodes: NodeStore::default(),

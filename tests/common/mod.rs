@@ -22,9 +22,14 @@ pub struct Run {
     pub stderr: String,
 }
 
-/// Runs `portolan ARGS...`. Whatever happens, it must not panic.
+/// Runs `portolan ARGS...`. Whatever happens, it must not panic. The binary
+/// cache goes to the test target's scratch folder, never to `$HOME`.
 pub fn portolan<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     let out: Output = Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .env(
+            "XDG_CACHE_HOME",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+        )
         .args(args)
         .output()
         .expect("run portolan");

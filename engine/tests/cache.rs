@@ -1,0 +1,442 @@
+//! The binary cache never serves a stale or corrupt answer: loads through a
+//! warm cache equal loads that read every file, after random edits of the
+//! repository (proptest), after edits forged to keep size and mtime inside
+//! the racy window, and after the cache file is damaged.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, SystemTime};
+
+use portolan_engine::cache::{self, CacheOptions, CacheStats};
+use portolan_engine::profile::node::NodeStore;
+use portolan_engine::repo::{RepoId, RepoSet};
+use portolan_engine::source::Warning;
+use proptest::prelude::*;
+
+/// A fresh scratch folder.
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "portolan-cache-{name}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const CATS: [&str; 3] = ["app-misc", "dev-libs", "sys-apps"];
+const NAMES: [&str; 4] = ["foo-1", "foo-2.1", "bar-0.5-r1", "baz-3"];
+const KEYWORDS: [&str; 4] = ["amd64 ~arm64", "~amd64", "arm64 -x86", "amd64 arm64 ~x86"];
+const IUSE: [&str; 4] = ["+ssl", "doc test", "-static +ipv6", ""];
+
+fn entry_text(keywords: &str, iuse: &str) -> String {
+    format!("EAPI=8\nSLOT=0\nKEYWORDS={keywords}\nIUSE={iuse}\nLICENSE=MIT\n_md5_=0123\n")
+}
+
+/// A small repository: a few md5-cache entries, a package.mask and a
+/// profile with make.defaults.
+fn make_repo(root: &Path) -> PathBuf {
+    let r = root.join("r");
+    fs::create_dir_all(r.join("profiles/base")).unwrap();
+    fs::create_dir_all(r.join("metadata")).unwrap();
+    fs::write(r.join("profiles/repo_name"), "r\n").unwrap();
+    fs::write(r.join("metadata/layout.conf"), "masters =\n").unwrap();
+    fs::write(r.join("profiles/package.mask"), "app-misc/foo\n").unwrap();
+    fs::write(r.join("profiles/base/make.defaults"), "USE=\"ssl\"\n").unwrap();
+    fs::write(r.join("profiles/base/package.mask"), ">=dev-libs/bar-1\n").unwrap();
+    for (i, cat) in CATS.iter().enumerate() {
+        for (j, name) in NAMES.iter().enumerate().take(2 + i) {
+            let dir = r.join("metadata/md5-cache").join(cat);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(name), entry_text(KEYWORDS[j], IUSE[(i + j) % 4])).unwrap();
+        }
+    }
+    r
+}
+
+/// Sets the mtime of everything below `dir` one hour back, so that the
+/// cache trusts it by stat (outside the racy window).
+fn age(dir: &Path) {
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            age(&p);
+        }
+    }
+    let f = File::open(dir).unwrap();
+    f.set_modified(old).unwrap();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_file() {
+            File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+    }
+    File::open(dir).unwrap().set_modified(old).unwrap();
+}
+
+/// Everything loading decided, as text: every version with its parsed
+/// fields and every key of its entry, the repository masks, and the base
+/// profile's package.mask and USE.
+fn answers(repo: &Path, cache_dir: Option<&Path>) -> (String, Vec<Warning>, CacheStats) {
+    let repos = RepoSet::from_dirs(&[repo.to_path_buf()]).unwrap();
+    let mut warnings = Vec::new();
+    let opts = CacheOptions {
+        dir: cache_dir.map(Path::to_path_buf),
+    };
+    let (index, stats) = cache::load_packages(&repos, &opts, &mut warnings).unwrap();
+    let mut out = String::new();
+    for p in &index.packages {
+        let e = p.entry();
+        out.push_str(&format!(
+            "{} {:?} slot={} kw={:?} iuse={:?} lic={:?} file={}\n",
+            p.cpv(),
+            p.eapi,
+            p.slot,
+            p.keywords,
+            p.iuse,
+            p.license_names,
+            e.path().display()
+        ));
+        for k in e.keys() {
+            out.push_str(&format!("  {k}={:?} at {:?}\n", e.get(k), e.loc_of(k)));
+        }
+    }
+    let tree = portolan_engine::tree::Tree::load_cached(repos.clone(), &opts).unwrap();
+    for m in &tree.repo_masks {
+        out.push_str(&format!("mask {} {}\n", m.atom, m.loc));
+    }
+    let mut nodes = NodeStore::default();
+    let id = nodes.load(&repos, RepoId(0), "base").unwrap();
+    let node = nodes.get(id);
+    for m in &node.package_mask {
+        out.push_str(&format!("node mask {} {}\n", m.value, m.loc));
+    }
+    out.push_str(&format!("make.defaults {:?}\n", node.make_defaults));
+    (out, warnings, stats)
+}
+
+/// A cached load gives what an uncached one gives, without warnings.
+fn same_as_uncached(repo: &Path, cache_dir: &Path) -> CacheStats {
+    let (plain, _, _) = answers(repo, None);
+    let (cached, warnings, stats) = answers(repo, Some(cache_dir));
+    assert_eq!(cached, plain);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    stats
+}
+
+fn cache_file(cache_dir: &Path) -> PathBuf {
+    let files: Vec<PathBuf> = fs::read_dir(cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "cache"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+#[test]
+fn warm_cache_reuses_every_entry_and_reparses_only_what_changed() {
+    let root = scratch("warm");
+    let repo = make_repo(&root);
+    age(&repo);
+    let cache_dir = root.join("cache");
+    let cold = same_as_uncached(&repo, &cache_dir);
+    assert_eq!((cold.reused, cold.parsed, cold.written), (0, 9, 1));
+    let warm = same_as_uncached(&repo, &cache_dir);
+    assert_eq!((warm.reused, warm.parsed, warm.written), (9, 0, 0));
+    // One entry edited: that one is parsed again, the rest reused.
+    let e = repo.join("metadata/md5-cache/dev-libs/foo-2.1");
+    fs::write(&e, entry_text("~x86", "+doc")).unwrap();
+    let after = same_as_uncached(&repo, &cache_dir);
+    assert_eq!((after.reused, after.parsed, after.written), (8, 1, 1));
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// The racy-git rule: an edit that keeps the size and puts back the mtime
+/// the cache recorded is still seen while that mtime is within the
+/// granularity window of the cache's write (it is hashed, not trusted).
+#[test]
+fn racy_same_size_edit_with_restored_mtime_is_seen() {
+    let root = scratch("racy");
+    let repo = make_repo(&root);
+    let cache_dir = root.join("cache");
+    same_as_uncached(&repo, &cache_dir);
+    let e = repo.join("metadata/md5-cache/app-misc/foo-1");
+    let mtime = fs::metadata(&e).unwrap().modified().unwrap();
+    let text = fs::read_to_string(&e).unwrap();
+    let edited = text.replace("amd64 ~arm64", "arm64 ~amd64");
+    assert_eq!(edited.len(), text.len());
+    fs::write(&e, edited).unwrap();
+    File::options()
+        .write(true)
+        .open(&e)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let stats = same_as_uncached(&repo, &cache_dir);
+    assert_eq!(stats.parsed, 1, "{stats:?}");
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// A damaged cache file: one warning naming it, the right answers, and a
+/// rebuilt file that the next load uses silently.
+#[test]
+fn corrupt_cache_files_are_reported_once_and_rebuilt() {
+    type Damage = fn(&Path);
+    let damages: [(&str, Damage); 5] = [
+        ("truncated", |f| {
+            let len = fs::metadata(f).unwrap().len();
+            File::options()
+                .write(true)
+                .open(f)
+                .unwrap()
+                .set_len(len / 2)
+                .unwrap();
+        }),
+        ("flipped", |f| {
+            let mut b = fs::read(f).unwrap();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x20;
+            fs::write(f, b).unwrap();
+        }),
+        ("empty", |f| fs::write(f, b"").unwrap()),
+        ("format", |f| {
+            let mut b = fs::read(f).unwrap();
+            b[8] = b[8].wrapping_add(1);
+            fs::write(f, b).unwrap();
+        }),
+        ("not ours", |f| fs::write(f, vec![7u8; 4096]).unwrap()),
+    ];
+    for (what, damage) in damages {
+        let root = scratch("corrupt");
+        let repo = make_repo(&root);
+        age(&repo);
+        let cache_dir = root.join("cache");
+        let (plain, _, _) = answers(&repo, None);
+        answers(&repo, Some(&cache_dir));
+        let file = cache_file(&cache_dir);
+        damage(&file);
+        let repos = RepoSet::from_dirs(std::slice::from_ref(&repo)).unwrap();
+        let mut warnings = Vec::new();
+        let opts = CacheOptions {
+            dir: Some(cache_dir.clone()),
+        };
+        let (_, stats) = cache::load_packages(&repos, &opts, &mut warnings).unwrap();
+        assert_eq!(warnings.len(), 1, "{what}: {warnings:?}");
+        assert_eq!(warnings[0].loc.file.as_ref(), file.as_path(), "{what}");
+        assert!(
+            warnings[0].message.contains("rebuilding"),
+            "{what}: {}",
+            warnings[0]
+        );
+        assert_eq!(stats.written, 1, "{what}");
+        let (again, warnings, stats) = answers(&repo, Some(&cache_dir));
+        assert_eq!(again, plain, "{what}");
+        assert!(warnings.is_empty(), "{what}: {warnings:?}");
+        assert_eq!(stats.parsed, 0, "{what}: rebuilt file not used");
+        fs::remove_dir_all(&root).unwrap();
+    }
+}
+
+/// A cache file of another portolan version is refused by its header.
+#[test]
+fn other_version_is_rebuilt() {
+    let root = scratch("version");
+    let repo = make_repo(&root);
+    age(&repo);
+    let cache_dir = root.join("cache");
+    answers(&repo, Some(&cache_dir));
+    let file = cache_file(&cache_dir);
+    let location = fs::canonicalize(&repo).unwrap();
+    let old = cache::format::RepoCache {
+        portolan_version: "0.0.0-old".to_owned(),
+        repo_name: "r".to_owned(),
+        location: location.as_os_str().as_encoded_bytes().to_vec(),
+        written_ns: 0,
+        dirs: Vec::new(),
+        entries: Vec::new(),
+    };
+    cache::format::write(&file, &old).unwrap();
+    let (_, warnings, stats) = answers(&repo, Some(&cache_dir));
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].message.contains("0.0.0-old"), "{}", warnings[0]);
+    assert_eq!(stats.written, 1);
+    let stats = same_as_uncached(&repo, &cache_dir);
+    assert_eq!(stats.parsed, 0);
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// A cache folder that cannot be created: one warning, right answers.
+#[test]
+fn unwritable_cache_dir_is_a_warning() {
+    let root = scratch("unwritable");
+    let repo = make_repo(&root);
+    let blocker = root.join("file");
+    fs::write(&blocker, "not a folder").unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    let (cached, warnings, _) = answers(&repo, Some(&blocker.join("cache")));
+    assert_eq!(cached, plain);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].message.contains("cannot write"),
+        "{}",
+        warnings[0]
+    );
+    fs::remove_dir_all(&root).unwrap();
+}
+
+#[derive(Clone, Debug)]
+enum Mutation {
+    Keywords(usize, usize),
+    Iuse(usize, usize),
+    /// Swap two letters of KEYWORDS: same size, new mtime.
+    SameSize(usize),
+    Add(usize, usize),
+    Remove(usize),
+    PackageMask(usize),
+    MakeDefaults(usize),
+    RemoveProfileFile,
+    /// Age everything again (so the next edits are seen by stat alone).
+    Age,
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (0..16usize, 0..4usize).prop_map(|(e, k)| Mutation::Keywords(e, k)),
+        (0..16usize, 0..4usize).prop_map(|(e, k)| Mutation::Iuse(e, k)),
+        (0..16usize).prop_map(Mutation::SameSize),
+        (0..3usize, 0..4usize).prop_map(|(c, n)| Mutation::Add(c, n)),
+        (0..16usize).prop_map(Mutation::Remove),
+        (0..4usize).prop_map(Mutation::PackageMask),
+        (0..4usize).prop_map(Mutation::MakeDefaults),
+        Just(Mutation::RemoveProfileFile),
+        Just(Mutation::Age),
+    ]
+}
+
+fn entries(repo: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for cat in CATS {
+        if let Ok(rd) = fs::read_dir(repo.join("metadata/md5-cache").join(cat)) {
+            out.extend(rd.map(|e| e.unwrap().path()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn apply(repo: &Path, m: &Mutation) {
+    let pick = |i: usize| {
+        let all = entries(repo);
+        (!all.is_empty()).then(|| all[i % all.len()].clone())
+    };
+    let set_line = |path: &Path, key: &str, value: &str| {
+        let text = fs::read_to_string(path).unwrap();
+        let out: String = text
+            .lines()
+            .map(|l| match l.split_once('=') {
+                Some((k, _)) if k == key => format!("{key}={value}\n"),
+                _ => format!("{l}\n"),
+            })
+            .collect();
+        fs::write(path, out).unwrap();
+    };
+    match *m {
+        Mutation::Keywords(e, k) => {
+            if let Some(p) = pick(e) {
+                set_line(&p, "KEYWORDS", KEYWORDS[k]);
+            }
+        }
+        Mutation::Iuse(e, k) => {
+            if let Some(p) = pick(e) {
+                set_line(&p, "IUSE", IUSE[k]);
+            }
+        }
+        Mutation::SameSize(e) => {
+            if let Some(p) = pick(e) {
+                let text = fs::read_to_string(&p).unwrap();
+                let swapped = if text.contains("amd64") {
+                    text.replacen("amd64", "amd46", 1)
+                } else {
+                    text.replacen("SLOT=0", "SLOT=1", 1)
+                };
+                assert_eq!(swapped.len(), text.len());
+                fs::write(&p, swapped).unwrap();
+            }
+        }
+        Mutation::Add(c, n) => {
+            let dir = repo.join("metadata/md5-cache").join(CATS[c]);
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(NAMES[n]), entry_text(KEYWORDS[n], IUSE[c])).unwrap();
+        }
+        Mutation::Remove(e) => {
+            if let Some(p) = pick(e) {
+                fs::remove_file(p).unwrap();
+            }
+        }
+        Mutation::PackageMask(i) => {
+            let lines = [
+                "app-misc/foo",
+                "-app-misc/foo",
+                "<sys-apps/baz-3",
+                "dev-libs/bar",
+            ];
+            fs::write(
+                repo.join("profiles/base/package.mask"),
+                format!("{}\n", lines[i]),
+            )
+            .unwrap();
+        }
+        Mutation::MakeDefaults(i) => {
+            let flags = ["ssl", "-ssl doc", "ipv6", ""];
+            fs::write(
+                repo.join("profiles/base/make.defaults"),
+                format!("USE=\"{}\"\n", flags[i]),
+            )
+            .unwrap();
+        }
+        Mutation::RemoveProfileFile => {
+            let _ = fs::remove_file(repo.join("profiles/base/package.mask"));
+        }
+        Mutation::Age => age(repo),
+    }
+}
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// After every mutation the cached load equals the uncached one, and
+    /// the cache is rewritten and used again by the next step.
+    #[test]
+    fn mutations_are_never_served_stale(muts in prop::collection::vec(mutation(), 1..6)) {
+        let root = scratch("prop");
+        let repo = make_repo(&root);
+        age(&repo);
+        let cache_dir = root.join("cache");
+        same_as_uncached(&repo, &cache_dir);
+        for m in &muts {
+            apply(&repo, m);
+            let (plain, _, _) = answers(&repo, None);
+            let (cached, warnings, _) = answers(&repo, Some(&cache_dir));
+            prop_assert_eq!(&cached, &plain, "after {:?}", m);
+            prop_assert!(warnings.is_empty(), "{:?}", warnings);
+        }
+        fs::remove_dir_all(&root).unwrap();
+    }
+}
