@@ -396,7 +396,10 @@ fn merging_the_parts_makes_the_reports_of_the_whole_run() {
 fn run_with_epoch(out: &str, format: &str, files: Option<&[String]>) -> Run {
     let conf = demo_conf();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_portolan"));
-    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000").env(
+        "XDG_CACHE_HOME",
+        concat!(env!("CARGO_TARGET_TMPDIR"), "/xdg-cache"),
+    );
     match files {
         None => cmd
             .args([
