@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bisect;
 mod commands;
+mod diff;
+mod history;
 mod load;
 
 #[derive(Parser)]
@@ -40,6 +43,10 @@ enum Command {
     Why(commands::why::Args),
     /// Whether target sets install under profiles, with explanations.
     Check(commands::check::Args),
+    /// What changed per profile between two revisions of a git repository.
+    Diff(commands::diff::Args),
+    /// The first commit where a set stops installing or a version gets masked.
+    Bisect(commands::bisect::Args),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +65,8 @@ fn main() -> ExitCode {
         Command::Check(args) => {
             load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))
         }
+        Command::Diff(args) => commands::diff::run(&load::repos_conf(&cli), args),
+        Command::Bisect(args) => commands::bisect::run(&load::repos_conf(&cli), args),
     };
     match result {
         Ok(code) => code,
