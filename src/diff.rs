@@ -367,16 +367,21 @@ impl Change {
             Change::Installable {
                 set,
                 installable,
-                explanation,
+                problems,
                 ..
             } => {
+                // The problems only: the full derivation is in the JSON form
+                // (and in `check`).
                 let mut s = if *installable {
                     format!("{set}: NOT installable -> installable; it failed with:")
                 } else {
                     format!("{set}: installable -> NOT installable:")
                 };
-                for line in explanation.lines() {
-                    let _ = write!(s, "\n    {line}");
+                for p in problems {
+                    let _ = write!(s, "\n      {p}");
+                    if let Some(src) = &p.source {
+                        let _ = write!(s, " (see {src})");
+                    }
                 }
                 s
             }

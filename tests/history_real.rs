@@ -195,10 +195,7 @@ fn build() -> Hist {
         "systemimg: minimal iproute2",
         vec![(
             FORCE,
-            Some(
-                "# Small system images: ip only.\nsys-apps/iproute2 minimal\n"
-                    .to_owned(),
-            ),
+            Some("# Small system images: ip only.\nsys-apps/iproute2 minimal\n".to_owned()),
         )],
     );
     add("empty commit after the force", vec![]);

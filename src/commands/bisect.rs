@@ -14,6 +14,7 @@
 //! that kind (nothing good at GOOD, or nothing bad at BAD); 2: bad input
 //! (unknown revision, GOOD not an ancestor of BAD, unknown profile or CPV).
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -23,7 +24,7 @@ use portolan_engine::atom::{Atom, AtomOptions};
 use portolan_engine::evaluate::{Evaluator, PackageState};
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::Tree;
-use portolan_history::{Commit, HistoryError};
+use portolan_history::{Commit, HistoryError, ObjectId};
 use portolan_solver::profile::universe;
 use portolan_solver::{solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
@@ -32,7 +33,7 @@ use super::check::Deps;
 use super::diff::{compare, RepoArg};
 use super::select::{profile_names, ProfileArgs};
 use crate::bisect::{first_bad, Outcome};
-use crate::diff::{target_atoms, Options, Reason};
+use crate::diff::{target_atoms, Change, Options, Reason};
 use crate::history::History;
 
 #[derive(clap::Args)]
@@ -140,14 +141,31 @@ pub fn run(conf: &Path, args: &Args) -> Result<ExitCode> {
         }
     };
     drop(at_good);
+    // The last good and the last bad tree evaluated are kept: when the
+    // search ends they are usually the parent and the first bad commit,
+    // which the report needs again.
+    let kept: RefCell<[Option<(ObjectId, Tree)>; 2]> = RefCell::new([None, None]);
     let test = |c: &Commit| -> Outcome {
         match history.load(c.id) {
             Err(e) => Outcome::Skip(format!("{e:#}")),
             Ok(mut tree) => match turned(&mut tree, &watch, deps, true) {
                 Err(e) => Outcome::Skip(format!("{e:#}")),
-                Ok(t) if t.is_empty() => Outcome::Good,
-                Ok(_) => Outcome::Bad,
+                Ok(t) => {
+                    let bad = !t.is_empty();
+                    kept.borrow_mut()[bad as usize] = Some((c.id, tree));
+                    if bad {
+                        Outcome::Bad
+                    } else {
+                        Outcome::Good
+                    }
+                }
             },
+        }
+    };
+    let reload = |id: ObjectId, slot: usize| -> Result<Tree> {
+        match kept.borrow_mut()[slot].take() {
+            Some((kept_id, tree)) if kept_id == id => Ok(tree),
+            _ => history.load(id),
         }
     };
     // BAD must be bad, or there is nothing to find.
@@ -198,7 +216,7 @@ pub fn run(conf: &Path, args: &Args) -> Result<ExitCode> {
         found.tested + 1,
         range.len()
     )?;
-    let mut at_bad = history.load(culprit.id)?;
+    let mut at_bad = reload(culprit.id, 1)?;
     let turned = turned(&mut at_bad, &watch, deps, false)?;
     writeln!(report, "\nwhat turned:")?;
     for t in &turned {
@@ -232,32 +250,43 @@ pub fn run(conf: &Path, args: &Args) -> Result<ExitCode> {
             }
         }
     }
-    // The diff against the parent, for the profiles that turned.
+    // The diff against the parent, for the profiles that turned. Their
+    // installability there is known (every watched cell installs at a good
+    // commit), so only the profile and package changes are computed and the
+    // cells that turned are added as they are.
     let mut profiles: Vec<String> = Vec::new();
-    let mut sets: Vec<(String, Vec<String>)> = Vec::new();
     for t in &turned {
-        let (p, set) = match t {
-            Turned::Cell { profile, set, .. } => (profile, Some(set)),
-            Turned::Masked { profile, .. } | Turned::Gone { profile, .. } => (profile, None),
-        };
-        if !profiles.contains(p) {
-            profiles.push(p.clone());
-        }
-        if let Some(set) = set {
-            if let Some(target) = targets.iter().find(|(label, _)| label == set) {
-                if !sets.contains(target) {
-                    sets.push(target.clone());
-                }
-            }
+        let (Turned::Cell { profile, .. }
+        | Turned::Masked { profile, .. }
+        | Turned::Gone { profile, .. }) = t;
+        if !profiles.contains(profile) {
+            profiles.push(profile.clone());
         }
     }
-    let mut at_parent = history.load(parent.id)?;
+    let mut at_parent = reload(parent.id, 0)?;
     let opts = Options {
-        targets: sets,
+        targets: Vec::new(),
         deps,
         packages: true,
     };
-    let diffs = compare(&mut at_parent, &mut at_bad, &profiles, &opts)?;
+    let mut diffs = compare(&mut at_parent, &mut at_bad, &profiles, &opts)?;
+    for t in &turned {
+        if let Turned::Cell {
+            profile,
+            set,
+            verdict,
+        } = t
+        {
+            if let Some((_, changes)) = diffs.iter_mut().find(|(p, _)| p == profile) {
+                changes.push(Change::Installable {
+                    set: set.clone(),
+                    installable: false,
+                    problems: verdict.problems.clone(),
+                    explanation: verdict.explanation.clone(),
+                });
+            }
+        }
+    }
     let against = if culprit.parents.first() == Some(&parent.id) {
         "the parent"
     } else {
