@@ -3,12 +3,15 @@
 //!
 //! The other repositories stay at their working state. Every tree loaded
 //! through one [`History`] shares a [`Memo`], so an md5-cache entry that
-//! two revisions have in common (same blob id) is parsed once.
+//! two revisions have in common (same blob id) is parsed once, and so is
+//! every entry of the repositories at their working state (see [`Steady`]).
 
+use std::hash::{Hash, Hasher};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use portolan_engine::fs::Fs;
+use portolan_engine::fs::{ContentId, DirEntry, Fs, Meta, Source};
 use portolan_engine::memo::Memo;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
@@ -54,10 +57,45 @@ impl History {
     /// revisions.
     pub fn load(&self, id: ObjectId) -> Result<Tree> {
         let source = self.git.tree(id)?;
-        let fs = Fs::os().mount(self.git.location(), Fs::new(source));
+        let fs = Fs::new(Steady).mount(self.git.location(), Fs::new(source));
         let mut set = RepoSet::from_repos_conf_in(&self.conf, fs)
             .with_context(|| format!("at {id}: loading repositories"))?;
         set.memo = self.memo.clone();
         Tree::load(set).with_context(|| format!("at {id}"))
+    }
+}
+
+/// The files on disk, taken as unchanging for the length of one run: their
+/// content id is a hash of path, size and modification time, so the memo
+/// parses the md5-cache of a repository at its working state once however
+/// many revisions of another repository are loaded over it.
+#[derive(Debug)]
+struct Steady;
+
+impl Source for Steady {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        Fs::os().read(path)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<Meta> {
+        Fs::os().metadata(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        Fs::os().read_dir(path)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        Fs::os().canonicalize(path)
+    }
+    fn content_id(&self, path: &Path) -> Option<ContentId> {
+        let meta = std::fs::metadata(path).ok()?;
+        let stamp = (path, meta.len(), meta.modified().ok());
+        // Three differently seeded 64-bit hashes: the memo also compares
+        // paths, so a collision would need the same path anyway.
+        let mut id = [0u8; 20];
+        for (seed, chunk) in id.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (seed, &stamp).hash(&mut h);
+            chunk.copy_from_slice(&h.finish().to_le_bytes()[..chunk.len()]);
+        }
+        Some(id)
     }
 }
