@@ -20,7 +20,7 @@ use portolan_engine::profile::node::{AtomTable, ProfileNode};
 use portolan_engine::profile::stack::{Profile, INCREMENTALS};
 use portolan_engine::source::Loc;
 use portolan_engine::tree::Tree;
-use portolan_solver::{profile::universe, solve, DepClasses, Problem, Request, Verdict};
+use portolan_solver::{profile::universe_for, solve, DepClasses, Problem, Request, Verdict};
 use serde_json::{json, Value};
 
 /// Which revision of a comparison.
@@ -442,8 +442,8 @@ pub fn verdict(
     atoms: &[String],
     deps: DepClasses,
 ) -> Verdict {
-    let (u, _) = universe(tree, p);
     let targets = target_atoms(p, set, atoms);
+    let (u, _) = universe_for(tree, p, &targets);
     let mut req = Request::new(set.to_owned(), targets);
     req.deps = deps;
     solve(&u, &req)
@@ -805,14 +805,28 @@ pub fn write_text(out: &mut String, diffs: &[(String, Vec<Change>)]) {
                 out,
                 "   (same changes for {} more: {})",
                 profiles.len() - 1,
-                profiles[1..].join(", ")
+                some_of(&profiles[1..])
             );
         }
         out.push_str(body);
         out.push('\n');
     }
     if !quiet.is_empty() {
-        let _ = writeln!(out, "no change for: {}", quiet.join(", "));
+        let _ = writeln!(out, "no change for: {}", some_of(&quiet));
+    }
+}
+
+/// Names for people: the first few, then how many others.
+fn some_of(names: &[&str]) -> String {
+    const SHOWN: usize = 6;
+    if names.len() <= SHOWN + 1 {
+        names.join(", ")
+    } else {
+        format!(
+            "{}, and {} others",
+            names[..SHOWN].join(", "),
+            names.len() - SHOWN
+        )
     }
 }
 

@@ -3,9 +3,13 @@
 //! visibility, effective USE, immutable flags (with the lines that made
 //! them so) and dependencies.
 
+use std::collections::HashSet;
+
+use portolan_engine::atom::Atom;
 use portolan_engine::depspec::DepSpec;
 use portolan_engine::eapi::Eapi;
 use portolan_engine::evaluate::{Evaluator, MaskKind, MaskReason};
+use portolan_engine::intern::Sym;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoId;
@@ -21,13 +25,7 @@ pub fn universe(tree: &Tree, profile: &Profile) -> (Universe, Vec<Warning>) {
     let ev = Evaluator::new(tree, profile);
     let mut u = Universe::new();
     let mut warnings = Vec::new();
-    let mut order: Vec<RepoId> = tree.repos.repos.iter().map(|r| r.id).collect();
-    order.reverse();
-    if let Some(main) = tree.repos.main {
-        order.retain(|&r| r != main);
-        order.push(main);
-    }
-    for repo in order {
+    for repo in candidate_order(tree) {
         for pkg in tree.packages.packages.iter().filter(|p| p.repo == repo) {
             u.add(candidate(&ev, pkg, &mut warnings));
         }
@@ -36,6 +34,64 @@ pub fn universe(tree: &Tree, profile: &Profile) -> (Universe, Vec<Warning>) {
         u.provide(*cp, version.clone());
     }
     (u, warnings)
+}
+
+/// The universe of `profile` restricted to the package names `targets` can
+/// reach through any dependency of any of their versions (every class,
+/// every branch of every USE conditional and `||` group, blockers too).
+/// The solver never asks about a name outside that closure, so verdicts
+/// are those of [`universe`]; when the targets pull in a small part of the
+/// tree, only that part is evaluated (what `bisect` does at every commit).
+pub fn universe_for(tree: &Tree, profile: &Profile, targets: &[Atom]) -> (Universe, Vec<Warning>) {
+    let reach = reachable(tree, targets);
+    let ev = Evaluator::new(tree, profile);
+    let mut u = Universe::new();
+    let mut warnings = Vec::new();
+    for repo in candidate_order(tree) {
+        for pkg in tree
+            .packages
+            .packages
+            .iter()
+            .filter(|p| p.repo == repo && reach.contains(&p.cp))
+        {
+            u.add(candidate(&ev, pkg, &mut warnings));
+        }
+    }
+    for ((cp, version), _) in &profile.provided {
+        u.provide(*cp, version.clone());
+    }
+    (u, warnings)
+}
+
+/// Overlays first, the main repository last (see [`universe`]).
+fn candidate_order(tree: &Tree) -> Vec<RepoId> {
+    let mut order: Vec<RepoId> = tree.repos.repos.iter().map(|r| r.id).collect();
+    order.reverse();
+    if let Some(main) = tree.repos.main {
+        order.retain(|&r| r != main);
+        order.push(main);
+    }
+    order
+}
+
+/// Package names reachable from `targets` through every dependency of every
+/// version, whatever the profile.
+fn reachable(tree: &Tree, targets: &[Atom]) -> HashSet<Sym> {
+    let mut seen: HashSet<Sym> = targets.iter().map(|a| a.cp).collect();
+    let mut todo: Vec<Sym> = seen.iter().copied().collect();
+    while let Some(cp) = todo.pop() {
+        for pkg in tree.packages.versions(cp) {
+            let Ok(d) = pkg.deps() else { continue };
+            for spec in [&d.depend, &d.rdepend, &d.pdepend, &d.bdepend, &d.idepend] {
+                for atom in spec.leaves() {
+                    if seen.insert(atom.cp) {
+                        todo.push(atom.cp);
+                    }
+                }
+            }
+        }
+    }
+    seen
 }
 
 fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> Candidate {

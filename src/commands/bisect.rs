@@ -25,7 +25,7 @@ use portolan_engine::evaluate::{Evaluator, PackageState};
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::tree::Tree;
 use portolan_history::{Commit, HistoryError, ObjectId};
-use portolan_solver::profile::universe;
+use portolan_solver::profile::universe_for;
 use portolan_solver::{solve, DepClasses, Request, Verdict};
 use rayon::prelude::*;
 
@@ -352,10 +352,9 @@ fn watch_cells(
     let cells: Vec<(String, String, Vec<String>)> = profiles
         .par_iter()
         .flat_map_iter(|p| {
-            let (u, _) = universe(tree, p);
             targets
                 .iter()
-                .filter(|(set, atoms)| solve(&u, &request(p, set, atoms, deps)).installable)
+                .filter(|(set, atoms)| verdict(tree, p, set, atoms, deps).installable)
                 .map(|(set, atoms)| (p.name.clone(), set.clone(), atoms.clone()))
                 .collect::<Vec<_>>()
         })
@@ -367,10 +366,13 @@ fn watch_cells(
     })
 }
 
-fn request(p: &Profile, set: &str, atoms: &[String], deps: DepClasses) -> Request {
-    let mut req = Request::new(set.to_owned(), target_atoms(p, set, atoms));
+/// One cell's verdict, from the part of the tree the target can reach.
+fn verdict(tree: &Tree, p: &Profile, set: &str, atoms: &[String], deps: DepClasses) -> Verdict {
+    let targets = target_atoms(p, set, atoms);
+    let (u, _) = universe_for(tree, p, &targets);
+    let mut req = Request::new(set.to_owned(), targets);
     req.deps = deps;
-    req
+    solve(&u, &req)
 }
 
 /// The profiles under which `cpv` is visible at GOOD.
@@ -411,10 +413,9 @@ fn turned(
         match watch {
             Watch::Cells(cells) => {
                 let mine: Vec<_> = cells.iter().filter(|c| c.0 == p.name).collect();
-                let (u, _) = universe(tree, p);
                 let mut out = Vec::new();
                 for (_, set, atoms) in mine {
-                    let verdict = solve(&u, &request(p, set, atoms, deps));
+                    let verdict = verdict(tree, p, set, atoms, deps);
                     if !verdict.installable {
                         out.push(Turned::Cell {
                             profile: p.name.clone(),
