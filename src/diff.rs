@@ -120,11 +120,13 @@ pub enum Change {
         added: bool,
         at: Loc,
     },
-    /// A version's visibility changed. `reasons` are the masks on the side
-    /// where the version is masked.
+    /// A version's visibility changed, or the kinds of mask on it did.
+    /// `reasons` are the masks on the newer side, or on the older one when
+    /// the version became visible.
     Visibility {
         cpv: String,
         repo: String,
+        was_visible: bool,
         visible: bool,
         reasons: Vec<Reason>,
     },
@@ -239,10 +241,12 @@ impl Change {
             Change::Visibility {
                 cpv,
                 repo,
+                was_visible,
                 visible,
                 reasons,
             } => json!({
-                "kind": "visibility", "cpv": cpv, "repo": repo, "visible": visible,
+                "kind": "visibility", "cpv": cpv, "repo": repo,
+                "was_visible": was_visible, "visible": visible,
                 "masked_by": reasons.iter().map(|r| json!({
                     "kind": r.kind, "detail": r.detail, "at": loc(&r.at),
                 })).collect::<Vec<_>>(),
@@ -329,6 +333,7 @@ impl Change {
             Change::Visibility {
                 cpv,
                 repo,
+                was_visible,
                 visible,
                 reasons,
             } => {
@@ -341,8 +346,10 @@ impl Change {
                     .collect();
                 if *visible {
                     format!("{cpv}::{repo}: masked -> visible (was {})", why.join("; "))
-                } else {
+                } else if *was_visible {
                     format!("{cpv}::{repo}: visible -> masked by {}", why.join("; "))
+                } else {
+                    format!("{cpv}::{repo}: still masked, now by {}", why.join("; "))
                 }
             }
             Change::PackageFlag {
@@ -720,17 +727,17 @@ fn package_changes(a: Evaluated<'_, '_>, b: Evaluated<'_, '_>, out: &mut Vec<Cha
     let (pkg, sa, sb) = (b.1, a.2, b.2);
     let cpv = pkg.cpv().to_owned();
     let repo = pkg.repo_name.to_string();
-    let reasons = |s: &PackageState| -> Vec<(&'static str, String)> {
-        s.masked_by
-            .iter()
-            .map(|m| (m.kind.as_str(), m.detail.clone()))
-            .collect()
+    // Kinds only: details quote KEYWORDS and ACCEPT_KEYWORDS, which would
+    // turn every edit of those into a change of every masked version.
+    let kinds = |s: &PackageState| -> BTreeSet<&'static str> {
+        s.masked_by.iter().map(|m| m.kind.as_str()).collect()
     };
-    if sa.visible != sb.visible || reasons(sa) != reasons(sb) {
+    if sa.visible != sb.visible || kinds(sa) != kinds(sb) {
         let masked = if sb.visible { sa } else { sb };
         out.push(Change::Visibility {
             cpv: cpv.clone(),
             repo: repo.clone(),
+            was_visible: sa.visible,
             visible: sb.visible,
             reasons: masked.masked_by.iter().map(Reason::from).collect(),
         });

@@ -405,7 +405,10 @@ fn diff_names_each_change_with_its_file_and_line() {
         .find(|v| v["kind"] == "visibility")
         .expect("a visibility change");
     assert_eq!(vis["cpv"], "dev-libs/lib-1");
-    assert_eq!(vis["visible"], false);
+    assert_eq!(
+        (vis["was_visible"].as_bool(), vis["visible"].as_bool()),
+        (Some(true), Some(false))
+    );
     assert_eq!(at(vis), mask_line);
     let inst = lines
         .iter()
