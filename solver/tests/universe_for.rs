@@ -48,12 +48,10 @@ fn verdicts_match_the_whole_universe() {
     for name in &names {
         let p = tree.profile(name).unwrap();
         let (whole, _) = universe(&tree, &p);
-        let mut sets: Vec<(String, Vec<Atom>)> = vec![
-            (
-                "@system".into(),
-                p.system.iter().map(|(a, _)| a.clone()).collect(),
-            ),
-        ];
+        let mut sets: Vec<(String, Vec<Atom>)> = vec![(
+            "@system".into(),
+            p.system.iter().map(|(a, _)| a.clone()).collect(),
+        )];
         for s in singles {
             sets.push((
                 s.into(),
