@@ -52,6 +52,22 @@ fn cache_options(cli: &Cli) -> CacheOptions {
     CacheOptions { dir }
 }
 
+/// The repos.conf `diff` and `bisect` configure every revision from:
+/// `--repos-conf`, else `/etc/portage/repos.conf`, else the demo tree's.
+/// (Their `--repo` names a configured repository, so it cannot also list
+/// folders.)
+pub fn repos_conf(cli: &Cli) -> PathBuf {
+    if let Some(conf) = &cli.repos_conf {
+        return conf.clone();
+    }
+    let system = Path::new("/etc/portage/repos.conf");
+    if system.exists() {
+        system.to_path_buf()
+    } else {
+        portolan_corpus::demo_repos_conf()
+    }
+}
+
 pub fn repositories(repos_conf: Option<&Path>, repos: &[PathBuf]) -> Result<RepoSet> {
     let set = if let Some(conf) = repos_conf {
         RepoSet::from_repos_conf(conf)?

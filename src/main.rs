@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bisect;
 mod commands;
+mod diff;
+mod history;
 mod load;
 mod progress;
 mod report;
@@ -55,6 +58,10 @@ enum Command {
     Check(commands::check::Args),
     /// Join the JSON outputs of `check --partition K/N` runs into one report.
     Merge(commands::merge::Args),
+    /// What changed per profile between two revisions of a git repository.
+    Diff(commands::diff::Args),
+    /// The first commit where a set stops installing or a version gets masked.
+    Bisect(commands::bisect::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +82,8 @@ fn main() -> ExitCode {
             load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))
         }
         Command::Merge(args) => commands::merge::run(args),
+        Command::Diff(args) => commands::diff::run(&load::repos_conf(&cli), args),
+        Command::Bisect(args) => commands::bisect::run(&load::repos_conf(&cli), args),
     };
     if cli.stats {
         stats::report(start);

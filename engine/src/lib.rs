@@ -16,6 +16,7 @@ pub mod intern;
 pub mod keywords;
 pub mod license;
 pub mod md5cache;
+pub mod memo;
 pub mod package;
 pub mod profile;
 pub mod reference;

@@ -275,7 +275,7 @@ impl PackageIndex {
         for repo in &repos.repos {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
             for f in files {
-                let entry = CacheEntry::read(&repos.fs, &f.path)?;
+                let entry = repos.memo.cache_entry(&repos.fs, &f.path)?;
                 index.push(repo, &f.category, &f.pf, entry, warnings)?;
             }
         }

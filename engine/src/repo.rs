@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::fs::Fs;
 use crate::intern::Sym;
+use crate::memo::Memo;
 use crate::source::{self, Loc, SourceError, Warning};
 
 /// Index of a repository in a [`RepoSet`].
@@ -90,6 +91,8 @@ pub struct RepoSet {
     pub warnings: Vec<Warning>,
     /// Where the files below every repository location are read from.
     pub fs: Fs,
+    /// Files already parsed, by content id (shared by the sets of one run).
+    pub memo: Memo,
 }
 
 /// Failure to configure or load a repository.

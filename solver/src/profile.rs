@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use portolan_engine::atom::Atom;
 use portolan_engine::depspec::DepSpec;
 use portolan_engine::eapi::Eapi;
 use portolan_engine::evaluate::{Evaluator, MaskKind, MaskReason};
@@ -40,13 +41,7 @@ pub fn universe_within(
     let ev = Evaluator::new(tree, profile);
     let mut u = Universe::new();
     let mut warnings = Vec::new();
-    let mut order: Vec<RepoId> = tree.repos.repos.iter().map(|r| r.id).collect();
-    order.reverse();
-    if let Some(main) = tree.repos.main {
-        order.retain(|&r| r != main);
-        order.push(main);
-    }
-    for repo in order {
+    for repo in candidate_order(tree) {
         for pkg in tree
             .packages
             .packages
@@ -72,36 +67,73 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// The relation for every package of `tree` (for many questions on one
+    /// tree, as `check --all-profiles` asks).
     pub fn new(tree: &Tree) -> Reach {
-        let mut deps: HashMap<Sym, Vec<Sym>> = HashMap::new();
-        for pkg in &tree.packages.packages {
-            let named = deps.entry(pkg.cp).or_default();
-            if let Ok(d) = pkg.deps() {
-                for spec in [&d.depend, &d.rdepend, &d.pdepend, &d.bdepend, &d.idepend] {
-                    named.extend(spec.leaves().iter().map(|a| a.cp));
-                }
-            }
-        }
-        for named in deps.values_mut() {
-            named.sort_unstable();
-            named.dedup();
+        let mut deps = HashMap::new();
+        for p in &tree.packages.packages {
+            deps.entry(p.cp).or_insert_with(|| named_deps(tree, p.cp));
         }
         Reach { deps }
     }
 
     /// `roots` and every package reachable from them.
     pub fn closure(&self, roots: impl IntoIterator<Item = Sym>) -> HashSet<Sym> {
-        let mut seen: HashSet<Sym> = HashSet::new();
-        let mut todo: Vec<Sym> = roots.into_iter().filter(|&cp| seen.insert(cp)).collect();
-        while let Some(cp) = todo.pop() {
-            for &next in self.deps.get(&cp).into_iter().flatten() {
-                if seen.insert(next) {
-                    todo.push(next);
-                }
+        closure_by(roots, |cp| self.deps.get(&cp).cloned().unwrap_or_default())
+    }
+}
+
+/// The universe of `profile` restricted to the package names `targets` can
+/// reach (see [`Reach`]), walking only the packages reached: for one
+/// question on a tree, as `bisect` asks at every commit. Verdicts are those
+/// of [`universe`] (without USE changes; see [`universe_within`]).
+pub fn universe_for(tree: &Tree, profile: &Profile, targets: &[Atom]) -> (Universe, Vec<Warning>) {
+    let reach = closure_by(targets.iter().map(|a| a.cp), |cp| named_deps(tree, cp));
+    universe_within(tree, profile, Some(&reach))
+}
+
+/// The names the dependencies of every version of `cp` mention, sorted,
+/// each once.
+fn named_deps(tree: &Tree, cp: Sym) -> Vec<Sym> {
+    let mut named = Vec::new();
+    for pkg in tree.packages.versions(cp) {
+        if let Ok(d) = pkg.deps() {
+            for spec in [&d.depend, &d.rdepend, &d.pdepend, &d.bdepend, &d.idepend] {
+                named.extend(spec.leaves().iter().map(|a| a.cp));
             }
         }
-        seen
     }
+    named.sort_unstable();
+    named.dedup();
+    named
+}
+
+/// `roots` and everything reachable from them through `next`.
+fn closure_by(
+    roots: impl IntoIterator<Item = Sym>,
+    mut next: impl FnMut(Sym) -> Vec<Sym>,
+) -> HashSet<Sym> {
+    let mut seen: HashSet<Sym> = HashSet::new();
+    let mut todo: Vec<Sym> = roots.into_iter().filter(|&cp| seen.insert(cp)).collect();
+    while let Some(cp) = todo.pop() {
+        for n in next(cp) {
+            if seen.insert(n) {
+                todo.push(n);
+            }
+        }
+    }
+    seen
+}
+
+/// Overlays first, the main repository last (see [`universe`]).
+fn candidate_order(tree: &Tree) -> Vec<RepoId> {
+    let mut order: Vec<RepoId> = tree.repos.repos.iter().map(|r| r.id).collect();
+    order.reverse();
+    if let Some(main) = tree.repos.main {
+        order.retain(|&r| r != main);
+        order.push(main);
+    }
+    order
 }
 
 fn candidate(ev: &Evaluator<'_>, pkg: &Package, warnings: &mut Vec<Warning>) -> Candidate {
