@@ -61,6 +61,7 @@
 //! and such sources have their own memo by content id.
 
 pub mod format;
+pub mod nodes;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -223,7 +224,7 @@ impl RepoLoad<'_> {
             .canonicalize(&self.repo.location)
             .unwrap_or_else(|_| self.repo.location.clone());
         let file = dir.join(file_name(self.repo.name.as_str(), &location));
-        let opened = format::open(&file).and_then(|map| {
+        let opened = format::open(&file, format::Contents::Packages).and_then(|map| {
             let ok = {
                 let root = format::archived(&map)?;
                 check_header(root, self.repo.name.as_str(), &location)?;
