@@ -132,7 +132,8 @@ impl NodeSource {
 
 impl NodeInputs {
     /// Opens the node cache file of every repository that has modification
-    /// times; `None` without a cache folder. A file that cannot be used is
+    /// times; `None` without a cache folder (or when it does not exist: it
+    /// is opened after the package cache has created it). A file that cannot be used is
     /// a warning, and is rewritten when the first directory is recorded.
     pub fn open(
         repos: &RepoSet,
@@ -140,6 +141,11 @@ impl NodeInputs {
         warnings: &mut Vec<Warning>,
     ) -> Option<NodeInputs> {
         let dir = opts.dir.as_ref()?;
+        // Opened after the package cache, which creates the folder or warns
+        // once that it cannot: no second warning about the same folder.
+        if !dir.is_dir() {
+            return None;
+        }
         let mut out = Vec::new();
         for repo in &repos.repos {
             let fs = &repos.fs;
