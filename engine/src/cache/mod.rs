@@ -19,10 +19,9 @@
 //! every load: interned [`Sym`](crate::intern::Sym)s are process-local
 //! numbers and could only be stored as strings and interned again.
 //!
-//! Profile nodes are not cached: for a single profile they cost ~10 ms, and
-//! caching their parsed form would mean archiving atoms, versions and
-//! make.defaults values (most of the engine's types) for a few hundred
-//! milliseconds on `--all-profiles` runs.
+//! Profile directories are cached separately, as the file system's answers
+//! rather than typed nodes: their cost is in the ~20 paths probed per
+//! directory, not in parsing; see [`nodes`].
 //!
 //! # File
 //!
