@@ -17,13 +17,13 @@
 //!
 //! # How
 //!
-//! Loading a directory without a valid record goes through a [`Recorder`]
+//! Loading a directory without a valid record goes through a `Recorder`
 //! (a [`Source`] in front of the repository's [`Fs`]) that notes every
 //! path asked about: absent, a folder (its stamp and, when listed, its
 //! entries) or a file (its stamp and, when read, its bytes and xxh3). The
 //! stamp is taken before the bytes, so a change during the read shows next
 //! time. The directory itself is always recorded. A directory whose record
-//! is valid is loaded through a [`Replay`] answering from the record (and
+//! is valid is loaded through a `Replay` answering from the record (and
 //! from the repository's [`Fs`] for anything the record lacks).
 //!
 //! # When a record is trusted
@@ -48,7 +48,7 @@
 //! cache of the same repository: a sibling file rather than a section, so
 //! that loading one more profile does not rewrite the tens of megabytes of
 //! md5-cache text. Same prefix, checksum, atomic write and warnings as the
-//! package cache ([`format`]). It is written when a [`NodeInputs`] is
+//! package cache ([`format`](mod@super::format)). It is written when a [`NodeInputs`] is
 //! flushed or dropped with new records; records of directories not loaded
 //! in this run are kept. A write that fails on drop is silent (the package
 //! cache of the same folder has already warned).
