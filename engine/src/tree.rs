@@ -86,7 +86,10 @@ impl Tree {
     pub fn load_cached(repos: RepoSet, cache: &CacheOptions) -> Result<Tree, TreeError> {
         let mut warnings = repos.warnings.clone();
         let (packages, _) = crate::cache::load_packages(&repos, cache, &mut warnings)?;
-        Tree::with_packages(repos, packages, warnings)
+        let inputs = crate::cache::nodes::NodeInputs::open(&repos, cache, &mut warnings);
+        let mut tree = Tree::with_packages(repos, packages, warnings)?;
+        tree.nodes = NodeStore::with_inputs(inputs);
+        Ok(tree)
     }
 
     fn with_packages(

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime};
 
+use portolan_engine::cache::nodes::NodeStats;
 use portolan_engine::cache::{self, CacheOptions, CacheStats};
-use portolan_engine::profile::node::NodeStore;
-use portolan_engine::repo::{RepoId, RepoSet};
+use portolan_engine::profile::node::ProfileNode;
+use portolan_engine::repo::RepoSet;
 use portolan_engine::source::Warning;
 use proptest::prelude::*;
 
@@ -36,17 +37,29 @@ fn entry_text(keywords: &str, iuse: &str) -> String {
     format!("EAPI=8\nSLOT=0\nKEYWORDS={keywords}\nIUSE={iuse}\nLICENSE=MIT\n_md5_=0123\n")
 }
 
-/// A small repository: a few md5-cache entries, a package.mask and a
-/// profile with make.defaults.
+/// The profiles every load stacks.
+const PROFILES: [&str; 3] = ["base", "base/child", "other"];
+
+/// A small repository: a few md5-cache entries, a package.mask and three
+/// profiles: `base` (make.defaults, package.mask), `base/child` (a parent
+/// file) and `other` (a directory-form package.mask).
 fn make_repo(root: &Path) -> PathBuf {
     let r = root.join("r");
-    fs::create_dir_all(r.join("profiles/base")).unwrap();
+    fs::create_dir_all(r.join("profiles/base/child")).unwrap();
+    fs::create_dir_all(r.join("profiles/other/package.mask")).unwrap();
     fs::create_dir_all(r.join("metadata")).unwrap();
     fs::write(r.join("profiles/repo_name"), "r\n").unwrap();
-    fs::write(r.join("metadata/layout.conf"), "masters =\n").unwrap();
+    fs::write(
+        r.join("metadata/layout.conf"),
+        "masters =\nprofile-formats = portage-2\n",
+    )
+    .unwrap();
     fs::write(r.join("profiles/package.mask"), "app-misc/foo\n").unwrap();
     fs::write(r.join("profiles/base/make.defaults"), "USE=\"ssl\"\n").unwrap();
     fs::write(r.join("profiles/base/package.mask"), ">=dev-libs/bar-1\n").unwrap();
+    fs::write(r.join("profiles/base/child/parent"), "..\n").unwrap();
+    fs::write(r.join("profiles/base/child/use.mask"), "doc\n").unwrap();
+    fs::write(r.join("profiles/other/package.mask/00-a"), "app-misc/foo\n").unwrap();
     for (i, cat) in CATS.iter().enumerate() {
         for (j, name) in NAMES.iter().enumerate().take(2 + i) {
             let dir = r.join("metadata/md5-cache").join(cat);
@@ -83,10 +96,40 @@ fn age(dir: &Path) {
     File::open(dir).unwrap().set_modified(old).unwrap();
 }
 
+/// What a profile node holds, as text (its atom tables without their
+/// hash index, whose order is per process).
+fn describe(n: &ProfileNode) -> String {
+    format!(
+        "{} eapi={} parents={:?}\n make.defaults {:?}\n packages {:?}\n mask {:?}\n unmask {:?}\n use.mask {:?}\n use.force {:?}\n package.use {:?}\n package.use.mask {:?}\n accept_keywords {:?}\n warnings {:?}\n",
+        n.name,
+        n.eapi,
+        n.parents,
+        n.make_defaults,
+        n.packages,
+        n.package_mask,
+        n.package_unmask,
+        n.use_mask,
+        n.use_force,
+        n.package_use.entries,
+        n.package_use_mask.entries,
+        n.package_accept_keywords.entries,
+        n.warnings,
+    )
+}
+
 /// Everything loading decided, as text: every version with its parsed
-/// fields and every key of its entry, the repository masks, and the base
-/// profile's package.mask and USE.
+/// fields and every key of its entry, the repository masks, and every node
+/// of every profile in [`PROFILES`].
 fn answers(repo: &Path, cache_dir: Option<&Path>) -> (String, Vec<Warning>, CacheStats) {
+    let (out, warnings, stats, _) = answers_nodes(repo, cache_dir);
+    (out, warnings, stats)
+}
+
+/// [`answers`], with what the node cache did.
+fn answers_nodes(
+    repo: &Path,
+    cache_dir: Option<&Path>,
+) -> (String, Vec<Warning>, CacheStats, NodeStats) {
     let repos = RepoSet::from_dirs(&[repo.to_path_buf()]).unwrap();
     let mut warnings = Vec::new();
     let opts = CacheOptions {
@@ -110,18 +153,34 @@ fn answers(repo: &Path, cache_dir: Option<&Path>) -> (String, Vec<Warning>, Cach
             out.push_str(&format!("  {k}={:?} at {:?}\n", e.get(k), e.loc_of(k)));
         }
     }
-    let tree = portolan_engine::tree::Tree::load_cached(repos.clone(), &opts).unwrap();
+    let mut tree = portolan_engine::tree::Tree::load_cached(repos.clone(), &opts).unwrap();
     for m in &tree.repo_masks {
         out.push_str(&format!("mask {} {}\n", m.atom, m.loc));
     }
-    let mut nodes = NodeStore::default();
-    let id = nodes.load(&repos, RepoId(0), "base").unwrap();
-    let node = nodes.get(id);
-    for m in &node.package_mask {
-        out.push_str(&format!("node mask {} {}\n", m.value, m.loc));
+    // The node cache's own warnings (the package cache's are in `warnings`
+    // already, and load_cached read the package cache a second time).
+    warnings.extend(
+        tree.warnings
+            .iter()
+            .filter(|w| w.loc.file.to_string_lossy().ends_with(".nodes.cache"))
+            .cloned(),
+    );
+    for name in PROFILES {
+        match tree.profile(name) {
+            Ok(p) => {
+                for &id in &p.stack {
+                    out.push_str(&describe(tree.nodes.get(id)));
+                }
+            }
+            Err(e) => out.push_str(&format!("{name}: error {e}\n")),
+        }
     }
-    out.push_str(&format!("make.defaults {:?}\n", node.make_defaults));
-    (out, warnings, stats)
+    let mut node_stats = NodeStats::default();
+    if let Some(inputs) = tree.nodes.inputs_mut() {
+        inputs.flush(&mut warnings);
+        node_stats = inputs.stats.clone();
+    }
+    (out, warnings, stats, node_stats)
 }
 
 /// A cached load gives what an uncached one gives, without warnings.
@@ -138,6 +197,7 @@ fn cache_file(cache_dir: &Path) -> PathBuf {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "cache"))
+        .filter(|p| !p.to_string_lossy().ends_with(".nodes.cache"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
@@ -153,6 +213,16 @@ fn warm_cache_reuses_every_entry_and_reparses_only_what_changed() {
     assert_eq!((cold.reused, cold.parsed, cold.written), (0, 9, 1));
     let warm = same_as_uncached(&repo, &cache_dir);
     assert_eq!((warm.reused, warm.parsed, warm.written), (9, 0, 0));
+    // Profile directories: base, base/child, other; replayed when warm.
+    let (_, _, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!((nodes.replayed, nodes.recorded, nodes.written), (3, 0, 0));
+    // One profile file edited: its directory is read again, the rest not.
+    fs::write(repo.join("profiles/base/child/use.mask"), "doc\ntest\n").unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    let (cached, _, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!(cached, plain);
+    assert!(plain.contains("\"test\""), "{plain}");
+    assert_eq!((nodes.replayed, nodes.recorded, nodes.written), (2, 1, 1));
     // One entry edited: that one is parsed again, the rest reused.
     let e = repo.join("metadata/md5-cache/dev-libs/foo-2.1");
     fs::write(&e, entry_text("~x86", "+doc")).unwrap();
@@ -275,6 +345,70 @@ fn other_version_is_rebuilt() {
     fs::remove_dir_all(&root).unwrap();
 }
 
+/// The racy rule for profile files: a same-size edit of package.use with
+/// its mtime put back is seen, and so is a file added to a directory-form
+/// folder.
+#[test]
+fn racy_profile_edits_are_seen() {
+    let root = scratch("racy-profile");
+    let repo = make_repo(&root);
+    let cache_dir = root.join("cache");
+    let f = repo.join("profiles/base/make.defaults");
+    same_as_uncached(&repo, &cache_dir);
+    let mtime = fs::metadata(&f).unwrap().modified().unwrap();
+    fs::write(&f, "USE=\"lss\"\n").unwrap();
+    File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    assert!(plain.contains("lss"), "{plain}");
+    same_as_uncached(&repo, &cache_dir);
+    fs::write(
+        repo.join("profiles/other/package.mask/01-b"),
+        "dev-libs/bar\n",
+    )
+    .unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    assert!(plain.contains("01-b"), "{plain}");
+    same_as_uncached(&repo, &cache_dir);
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// A damaged node cache file: one warning naming it, the right answers,
+/// and a rebuilt file the next load replays silently.
+#[test]
+fn corrupt_node_cache_is_reported_once_and_rebuilt() {
+    let root = scratch("corrupt-nodes");
+    let repo = make_repo(&root);
+    age(&repo);
+    let cache_dir = root.join("cache");
+    let (plain, _, _) = answers(&repo, None);
+    answers(&repo, Some(&cache_dir));
+    let file: PathBuf = fs::read_dir(&cache_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".nodes.cache"))
+        .expect("a node cache file");
+    let mut b = fs::read(&file).unwrap();
+    let mid = b.len() / 2;
+    b[mid] ^= 0x20;
+    fs::write(&file, b).unwrap();
+    let (cached, warnings, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!(cached, plain);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert_eq!(warnings[0].loc.file.as_ref(), file.as_path());
+    assert!(warnings[0].message.contains("checksum"), "{}", warnings[0]);
+    assert_eq!((nodes.replayed, nodes.written), (0, 1));
+    let (again, warnings, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!(again, plain);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!((nodes.replayed, nodes.recorded), (3, 0));
+    fs::remove_dir_all(&root).unwrap();
+}
+
 /// A cache folder that cannot be created: one warning, right answers.
 #[test]
 fn unwritable_cache_dir_is_a_warning() {
@@ -305,6 +439,12 @@ enum Mutation {
     PackageMask(usize),
     MakeDefaults(usize),
     RemoveProfileFile,
+    /// Write variant `v` of profile file `f` (see [`PROFILE_FILES`]); a
+    /// variant may add, drop or change lines, or remove the file.
+    ProfileFile(usize, usize),
+    /// Write (or with variant 3 remove) file `i` in the directory-form
+    /// `other/package.mask/`.
+    DirFormFile(usize, usize),
     /// Age everything again (so the next edits are seen by stat alone).
     Age,
 }
@@ -319,9 +459,62 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         (0..4usize).prop_map(Mutation::PackageMask),
         (0..4usize).prop_map(Mutation::MakeDefaults),
         Just(Mutation::RemoveProfileFile),
+        (0..PROFILE_FILES.len(), 0..4usize).prop_map(|(f, v)| Mutation::ProfileFile(f, v)),
+        (0..3usize, 0..4usize).prop_map(|(i, v)| Mutation::DirFormFile(i, v)),
         Just(Mutation::Age),
     ]
 }
+
+/// Profile files the proptest rewrites: (path below `profiles/`, variants;
+/// `None` removes the file). `use.force` and `base/packages` do not exist
+/// at first, so writing them adds a file where none was.
+#[allow(clippy::type_complexity)]
+const PROFILE_FILES: [(&str, [Option<&str>; 4]); 6] = [
+    (
+        "base/package.use",
+        [
+            Some("app-misc/foo ssl\n"),
+            Some("app-misc/foo ssl\ndev-libs/bar doc\n"),
+            Some("app-misc/foo -ssl\n"),
+            None,
+        ],
+    ),
+    (
+        "base/child/use.mask",
+        [Some("doc\n"), Some("doc\n-ssl\n"), Some("ipv6\n"), None],
+    ),
+    (
+        "base/child/parent",
+        [
+            Some("..\n"),
+            Some("../../other\n..\n"),
+            Some("..\n../../other\n"),
+            Some("../../other\n"),
+        ],
+    ),
+    (
+        "other/make.defaults",
+        [
+            Some("USE=\"doc\"\n"),
+            Some("USE=\"doc\"\nARCH=\"amd64\"\n"),
+            Some("USE=\"-doc ${USE} test\"\n"),
+            None,
+        ],
+    ),
+    (
+        "base/packages",
+        [
+            Some("*sys-apps/baz\n"),
+            Some("*sys-apps/baz\n*app-misc/foo\n"),
+            Some("-*sys-apps/baz\n"),
+            None,
+        ],
+    ),
+    (
+        "other/use.force",
+        [Some("ssl\n"), Some("ssl\nipv6\n"), Some("-ssl\n"), None],
+    ),
+];
 
 fn entries(repo: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -406,6 +599,30 @@ fn apply(repo: &Path, m: &Mutation) {
         }
         Mutation::RemoveProfileFile => {
             let _ = fs::remove_file(repo.join("profiles/base/package.mask"));
+        }
+        Mutation::ProfileFile(f, v) => {
+            let (rel, variants) = PROFILE_FILES[f];
+            let path = repo.join("profiles").join(rel);
+            match variants[v] {
+                Some(text) => fs::write(path, text).unwrap(),
+                None => {
+                    let _ = fs::remove_file(path);
+                }
+            }
+        }
+        Mutation::DirFormFile(i, v) => {
+            let path = repo.join(format!("profiles/other/package.mask/{i:02}-f"));
+            let lines = [
+                "app-misc/foo\n",
+                "dev-libs/bar\n-app-misc/foo\n",
+                "<sys-apps/baz-3\n",
+            ];
+            match lines.get(v) {
+                Some(text) => fs::write(path, text).unwrap(),
+                None => {
+                    let _ = fs::remove_file(path);
+                }
+            }
         }
         Mutation::Age => age(repo),
     }

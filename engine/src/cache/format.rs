@@ -1,10 +1,11 @@
 //! The bytes of a cache file: a fixed 32-byte prefix, then an rkyv archive
-//! of [`RepoCache`].
+//! of [`RepoCache`] (md5-cache entries) or of [`NodeCache`] (the inputs of
+//! profile directories).
 //!
 //! ```text
 //! 0..8    b"PORTOLAN"
 //! 8..12   FORMAT (u32 little-endian)
-//! 12..16  zero
+//! 12..16  what the archive holds: 0 = [`RepoCache`], 1 = [`NodeCache`]
 //! 16..24  length of the archive in bytes (u64 little-endian)
 //! 24..32  xxh3-64 of the archive (u64 little-endian)
 //! 32..    the archive
@@ -24,12 +25,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use memmap2::Mmap;
-use rkyv::{Archive, Serialize};
+use rkyv::{Archive, Deserialize, Serialize};
 
 /// Bumped whenever [`RepoCache`] or the meaning of what it stores changes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"PORTOLAN";
-const PREFIX: usize = 32;
+pub(crate) const PREFIX: usize = 32;
 
 /// Everything cached about one repository.
 #[derive(Archive, Serialize, Debug)]
@@ -49,8 +50,58 @@ pub struct RepoCache {
     pub entries: Vec<EntryRecord>,
 }
 
+/// The archive a cache file holds (bytes 12..16 of its prefix), so that
+/// one kind of file is never read as the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Contents {
+    Packages = 0,
+    Nodes = 1,
+}
+
+/// What every profile directory read from one repository asked of the file
+/// system, and the answers (see [`crate::cache::nodes`]).
+#[derive(Archive, Serialize, Debug)]
+pub struct NodeCache {
+    pub portolan_version: String,
+    pub repo_name: String,
+    pub location: Vec<u8>,
+    /// The reference for the racy-file rule, as in [`RepoCache`].
+    pub written_ns: i64,
+    pub nodes: Vec<NodeRecord>,
+}
+
+/// One profile directory: every path its loading looked at.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone)]
+pub struct NodeRecord {
+    /// The directory, relative to the repository's `profiles/`.
+    pub rel: String,
+    pub inputs: Vec<Input>,
+}
+
+/// One path and what the file system answered about it.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone)]
+pub struct Input {
+    /// Absolute, as OS bytes.
+    pub path: Vec<u8>,
+    /// `None`: the path did not exist.
+    pub found: Option<Found>,
+}
+
+/// What an existing path was.
+#[derive(Archive, Serialize, Deserialize, Debug, Clone)]
+pub struct Found {
+    /// `true` for a folder, `false` for a file.
+    pub dir: bool,
+    pub stamp: Stamp,
+    /// A file's bytes and their xxh3-64, when they were read.
+    pub text: Option<(Vec<u8>, u64)>,
+    /// A folder's entries (name, kind: 0 file, 1 folder, 2 other, 3
+    /// dangling link), when it was listed.
+    pub listing: Option<Vec<(Vec<u8>, u8)>>,
+}
+
 /// What `stat` said about an input.
-#[derive(Archive, Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Archive, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
     pub len: u64,
     pub mtime_ns: i64,
@@ -91,7 +142,7 @@ pub enum OpenError {
 
 /// Maps the cache file at `path` and checks its prefix and hash. The
 /// archive itself is checked by [`archived`].
-pub fn open(path: &Path) -> Result<Arc<Mmap>, OpenError> {
+pub fn open(path: &Path, contents: Contents) -> Result<Arc<Mmap>, OpenError> {
     let file = match File::open(path) {
         Ok(f) => f,
         // No file, or the folder is missing or not a folder (then writing
@@ -126,6 +177,9 @@ pub fn open(path: &Path) -> Result<Arc<Mmap>, OpenError> {
             "format {format}, this portolan reads format {FORMAT}"
         )));
     }
+    if u32::from_le_bytes(map[12..16].try_into().unwrap_or([0; 4])) != contents as u32 {
+        return corrupt("holds another kind of cache");
+    }
     let len = word(16);
     if len != (map.len() - PREFIX) as u64 {
         return Err(OpenError::Corrupt(format!(
@@ -145,17 +199,33 @@ pub fn archived(map: &Mmap) -> Result<&ArchivedRepoCache, OpenError> {
         .map_err(|e| OpenError::Corrupt(format!("invalid archive: {e}")))
 }
 
+/// The archive of a mapped node cache file, validated.
+pub fn archived_nodes(map: &Mmap) -> Result<&ArchivedNodeCache, OpenError> {
+    rkyv::access::<ArchivedNodeCache, rkyv::rancor::Error>(&map[PREFIX..])
+        .map_err(|e| OpenError::Corrupt(format!("invalid archive: {e}")))
+}
+
 /// Writes `cache` to `path` atomically: a temporary file in the same folder,
 /// renamed over `path`. Concurrent writers each rename a complete file; the
 /// last one wins, and readers keep the file they mapped.
 pub fn write(path: &Path, cache: &RepoCache) -> io::Result<()> {
     let payload = rkyv::to_bytes::<rkyv::rancor::Error>(cache).map_err(io::Error::other)?;
+    write_payload(path, Contents::Packages, &payload)
+}
+
+/// [`write`] for a [`NodeCache`].
+pub fn write_nodes(path: &Path, cache: &NodeCache) -> io::Result<()> {
+    let payload = rkyv::to_bytes::<rkyv::rancor::Error>(cache).map_err(io::Error::other)?;
+    write_payload(path, Contents::Nodes, &payload)
+}
+
+fn write_payload(path: &Path, contents: Contents, payload: &[u8]) -> io::Result<()> {
     let mut prefix = Vec::with_capacity(PREFIX);
     prefix.extend_from_slice(MAGIC);
     prefix.extend_from_slice(&FORMAT.to_le_bytes());
-    prefix.extend_from_slice(&[0; 4]);
+    prefix.extend_from_slice(&(contents as u32).to_le_bytes());
     prefix.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    prefix.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&payload).to_le_bytes());
+    prefix.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().unwrap_or_default().to_string_lossy();
@@ -163,7 +233,7 @@ pub fn write(path: &Path, cache: &RepoCache) -> io::Result<()> {
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(&prefix)?;
-        f.write_all(&payload)?;
+        f.write_all(payload)?;
         drop(f);
         std::fs::rename(&tmp, path)
     })();

@@ -19,10 +19,9 @@
 //! every load: interned [`Sym`](crate::intern::Sym)s are process-local
 //! numbers and could only be stored as strings and interned again.
 //!
-//! Profile nodes are not cached: for a single profile they cost ~10 ms, and
-//! caching their parsed form would mean archiving atoms, versions and
-//! make.defaults values (most of the engine's types) for a few hundred
-//! milliseconds on `--all-profiles` runs.
+//! Profile directories are cached separately, as the file system's answers
+//! rather than typed nodes: their cost is in the ~20 paths probed per
+//! directory, not in parsing; see [`nodes`].
 //!
 //! # File
 //!
@@ -61,6 +60,7 @@
 //! and such sources have their own memo by content id.
 
 pub mod format;
+pub mod nodes;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -223,7 +223,7 @@ impl RepoLoad<'_> {
             .canonicalize(&self.repo.location)
             .unwrap_or_else(|_| self.repo.location.clone());
         let file = dir.join(file_name(self.repo.name.as_str(), &location));
-        let opened = format::open(&file).and_then(|map| {
+        let opened = format::open(&file, format::Contents::Packages).and_then(|map| {
             let ok = {
                 let root = format::archived(&map)?;
                 check_header(root, self.repo.name.as_str(), &location)?;

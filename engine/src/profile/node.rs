@@ -15,6 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use ahash::HashMap;
 
 use crate::atom::{Atom, AtomOptions};
+use crate::cache::nodes::{NodeInputs, NodeSource};
 use crate::eapi::Eapi;
 use crate::fs::Fs;
 use crate::intern::Sym;
@@ -228,9 +229,26 @@ pub struct NodeStore {
     by_dir: HashMap<PathBuf, NodeId>,
     /// Length of each node's stack (saturating), by node id.
     stack_lens: Vec<usize>,
+    /// The binary cache of directory inputs, when there is one.
+    inputs: Option<NodeInputs>,
 }
 
 impl NodeStore {
+    /// A store that reads directories through the binary cache `inputs`
+    /// (see [`crate::cache::nodes`]).
+    pub fn with_inputs(inputs: Option<NodeInputs>) -> NodeStore {
+        NodeStore {
+            inputs,
+            ..NodeStore::default()
+        }
+    }
+
+    /// The binary cache this store reads through, if any (to flush it or
+    /// look at its statistics).
+    pub fn inputs_mut(&mut self) -> Option<&mut NodeInputs> {
+        self.inputs.as_mut()
+    }
+
     pub fn get(&self, id: NodeId) -> &ProfileNode {
         &self.nodes[id.0 as usize]
     }
@@ -287,8 +305,14 @@ impl NodeStore {
             dir: dir.to_path_buf(),
         })?;
         in_progress.push(dir.to_path_buf());
+        // Every file of the directory is read from `src`: the repository,
+        // or the cached answers when they are still valid.
+        let src = match &mut self.inputs {
+            Some(inputs) => inputs.source(repos, repo, &rel, dir),
+            None => NodeSource::plain(&repos.fs),
+        };
         let mut parents = Vec::new();
-        for ParentEntry { loc, path } in files::read_parent(&repos.fs, dir)?.unwrap_or_default() {
+        for ParentEntry { loc, path } in files::read_parent(&src.fs, dir)?.unwrap_or_default() {
             let pdir = resolve_parent(repos, repo, dir, &loc, &path)?;
             if !repos.fs.is_dir(&pdir) {
                 return Err(ProfileError::MissingParent {
@@ -318,7 +342,10 @@ impl NodeStore {
         let len = parents.iter().fold(1usize, |n, &(_, p): &(Loc, NodeId)| {
             n.saturating_add(self.stack_lens[p.0 as usize])
         });
-        let node = read_node(repos, id, repo, rel, dir, parents)?;
+        let node = read_node(repos, &src.fs, id, repo, rel, dir, parents)?;
+        if let Some(inputs) = &mut self.inputs {
+            inputs.loaded(repo, &node.path, src);
+        }
         self.nodes.push(node);
         self.stack_lens.push(len);
         self.by_dir.insert(dir.to_path_buf(), id);
@@ -437,10 +464,11 @@ fn resolve_parent(
 /// The EAPI of a profile directory (spec §7.4).
 fn node_eapi(
     repos: &RepoSet,
+    fs: &Fs,
     repo: RepoId,
     dir: &Path,
 ) -> Result<(Eapi, Option<Loc>), ProfileError> {
-    if let Some(f) = files::read_eapi(&repos.fs, dir)? {
+    if let Some(f) = files::read_eapi(fs, dir)? {
         let eapi = Eapi::parse(&f.eapi).ok_or_else(|| ProfileError::UnsupportedEapi {
             loc: f.loc.clone(),
             eapi: f.eapi.clone(),
@@ -596,6 +624,7 @@ impl Reader<'_> {
 
 fn read_node(
     repos: &RepoSet,
+    fs: &Fs,
     id: NodeId,
     repo: RepoId,
     path: String,
@@ -604,9 +633,8 @@ fn read_node(
 ) -> Result<ProfileNode, ProfileError> {
     use ProfileFileKind as K;
     let r = repos.get(repo);
-    let (eapi, _eapi_loc) = node_eapi(repos, repo, dir)?;
+    let (eapi, _eapi_loc) = node_eapi(repos, fs, repo, dir)?;
     let allow_dir = r.formats.directories || eapi.profile_dirs();
-    let fs = &repos.fs;
     let mut rd = Reader {
         fs,
         dir,
