@@ -395,12 +395,17 @@ def report(R):
 def time_portolan(R, a, base, subset, out, use_hf):
     q = shlex.quote
     prof = " ".join(f"--profile {q(p)}" for p in subset)
-    cmds = [("subset", f"{base} {prof} > /dev/null"),
-            ("stack", base + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null")]
+    # "warm": the binary cache in OUT/cache, filled by hyperfine's warm-up run; "cold": --no-cache
+    # (every md5-cache entry and profile file parsed again; the page cache stays warm).
+    cold, warm = base + " --no-cache", base + f" --cache-dir {q(out)}/cache"
+    cmds = [("subset", f"{warm} {prof} > /dev/null"),
+            ("stack", warm + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null"),
+            ("stack-cold", cold + " --all-profiles sys-apps/coreutils-9.11::gentoo > /dev/null")]
     if not a.subset_only:
         # portolan evaluates profiles on every core (rayon); the Python tools use one
-        cmds.insert(0, ("full-1-thread", "RAYON_NUM_THREADS=1 " + base + " --all-profiles > /dev/null"))
-        cmds.insert(0, ("full", base + " --all-profiles > /dev/null"))
+        cmds.insert(0, ("full-1-thread", "RAYON_NUM_THREADS=1 " + warm + " --all-profiles > /dev/null"))
+        cmds.insert(0, ("full-cold", cold + " --all-profiles > /dev/null"))
+        cmds.insert(0, ("full", warm + " --all-profiles > /dev/null"))
     res = time_cmds("portolan", cmds, a.portolan_runs, 1, out, use_hf)
     # untimed: the same answers to files, to compare with the reference tools
     sh(f"{base} {prof} > {q(out)}/portolan-subset.jsonl", shell=True)
