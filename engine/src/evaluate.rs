@@ -11,8 +11,9 @@
 //! package.use lines (interleaved by node); then forced flags and ARCH are
 //! added and masked flags removed.
 
-use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use ahash::HashMap;
 
@@ -153,7 +154,24 @@ impl Answer {
 #[derive(Debug)]
 pub struct VersionFacts {
     facts: Vec<OnceLock<Facts>>,
+    /// Per version (by package id), the dense flag id of each IUSE flag:
+    /// an index into every evaluator's flag-code table, so a flag's
+    /// profile-wide state is an array read rather than a hash lookup.
+    iuse_ids: Vec<Box<[u32]>>,
+    /// How many dense flag ids there are.
+    flag_count: usize,
+    /// The distinct ACCEPT_KEYWORDS values met so far; a profile's index
+    /// here is its keyword class (profiles of one arch share it).
+    kw_classes: Mutex<Vec<Vec<Sym>>>,
+    /// Per version and keyword class below [`KW_CLASSES`], the cached
+    /// keyword verdict of a version without package-level entries: 0 not
+    /// yet known, else `1 | accepted << 1 | stable << 2`.
+    kw_verdicts: Vec<AtomicU8>,
 }
+
+/// How many ACCEPT_KEYWORDS classes [`VersionFacts`] caches verdicts for;
+/// profiles of further classes compute theirs each time.
+const KW_CLASSES: usize = 64;
 
 #[derive(Debug)]
 struct Facts {
@@ -168,9 +186,42 @@ struct Facts {
 
 impl VersionFacts {
     pub fn new(tree: &Tree) -> VersionFacts {
+        let mut ids: HashMap<Sym, u32> = HashMap::default();
+        let iuse_ids = tree
+            .packages
+            .packages
+            .iter()
+            .map(|p| {
+                p.iuse
+                    .iter()
+                    .map(|&(f, _)| {
+                        let next = ids.len() as u32;
+                        *ids.entry(f).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let n = tree.packages.len();
         VersionFacts {
-            facts: (0..tree.packages.len()).map(|_| OnceLock::new()).collect(),
+            facts: (0..n).map(|_| OnceLock::new()).collect(),
+            iuse_ids,
+            flag_count: ids.len(),
+            kw_classes: Mutex::new(Vec::new()),
+            kw_verdicts: (0..n * KW_CLASSES).map(|_| AtomicU8::new(0)).collect(),
         }
+    }
+
+    /// The keyword class of a profile's ACCEPT_KEYWORDS, if cached.
+    fn kw_class(&self, accept: &[Sym]) -> Option<usize> {
+        let mut classes = self.kw_classes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = classes.iter().position(|c| c == accept) {
+            return Some(i);
+        }
+        if classes.len() >= KW_CLASSES {
+            return None;
+        }
+        classes.push(accept.to_vec());
+        Some(classes.len() - 1)
     }
 
     fn get(&self, pkg: &Package) -> &Facts {
@@ -260,6 +311,12 @@ pub struct Evaluator<'a> {
     memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
     /// [`Evaluator::implicit_on`], unstable and stable, once computed.
     implicit_on: RefCell<[Option<Vec<bool>>; 2]>,
+    /// Per dense flag id of a [`VersionFacts`], the flag's profile-wide
+    /// outcome (see [`Evaluator::flag_code`]), 0 until computed.
+    flag_codes: RefCell<Vec<u32>>,
+    /// The profile's keyword class in the [`VersionFacts`] it is used
+    /// with: None until asked, Some(None) when not cached.
+    kw_class: Cell<Option<Option<usize>>>,
     pub warnings: Vec<Warning>,
 }
 
@@ -350,6 +407,8 @@ impl<'a> Evaluator<'a> {
             implicit,
             memo: RefCell::new(HashMap::default()),
             implicit_on: RefCell::new([None, None]),
+            flag_codes: RefCell::new(Vec::new()),
+            kw_class: Cell::new(None),
             warnings,
         }
     }
@@ -646,17 +705,79 @@ impl<'a> Evaluator<'a> {
 
     /// Whether `pkg`'s KEYWORDS are accepted, and whether it is stable.
     /// Without package.keywords / package.accept_keywords entries for its
-    /// package (most versions) this allocates nothing.
-    fn keyword_verdict(&self, pkg: &Package, facts: &Facts) -> (bool, bool) {
+    /// package (most versions) the verdict depends on ACCEPT_KEYWORDS
+    /// alone, so it is shared through `shared` by every profile of the
+    /// same keyword class.
+    fn keyword_verdict(&self, pkg: &Package, facts: &Facts, shared: &VersionFacts) -> (bool, bool) {
         if self.entries.contains_key(&pkg.cp) || facts.minus_star {
             let (kw, acc) = self.keywords(pkg);
             let ok = keywords::accepted(&kw, &acc);
             return (ok, ok && keywords::is_stable(&kw, &acc));
         }
-        let kw: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let acc = &self.profile.accept_keywords;
+        let class = match self.kw_class.get() {
+            Some(c) => c,
+            None => {
+                let c = shared.kw_class(acc);
+                self.kw_class.set(Some(c));
+                c
+            }
+        };
+        let slot = class.map(|c| &shared.kw_verdicts[pkg.id.0 as usize * KW_CLASSES + c]);
+        if let Some(code) = slot.map(|s| s.load(Ordering::Relaxed)).filter(|&c| c != 0) {
+            return (code & 2 != 0, code & 4 != 0);
+        }
+        let kw: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let ok = keywords::accepted(kw, acc);
-        (ok, ok && keywords::is_stable(kw, acc))
+        let stable = ok && keywords::is_stable(kw, acc);
+        if let Some(s) = slot {
+            s.store(
+                1 | u8::from(ok) << 1 | u8::from(stable) << 2,
+                Ordering::Relaxed,
+            );
+        }
+        (ok, stable)
+    }
+
+    /// The profile-wide outcome of dense flag `id` (Sym `flag`) for a
+    /// version without package-level entries: for each of (unstable,
+    /// stable) x (no IUSE default, `+flag`, `-flag`), three bits in
+    /// [`Answer`] layout, at shift `3 * (3 * stable + default)`; bit 31
+    /// marks it computed. The IUSE default's index in IUSE does not
+    /// matter here: profile-wide tokens are of the Repo or Profile layer,
+    /// below or above every IUSE default whatever its index.
+    fn flag_code(&self, id: u32, flag: Sym, flag_count: usize) -> u32 {
+        let mut codes = self.flag_codes.borrow_mut();
+        if codes.len() < flag_count {
+            codes.resize(flag_count, 0);
+        }
+        let code = codes[id as usize];
+        if code != 0 {
+            return code;
+        }
+        let mut code = 1 << 31;
+        for stable in [false, true] {
+            for (d, default) in [None, Some(true), Some(false)].into_iter().enumerate() {
+                let iuse_default = default.map(|on| Verdict {
+                    pos: Pos::new(Layer::Iuse, 0, 0, 0),
+                    on,
+                });
+                let (on, forced, masked) = self.flag(flag, iuse_default, stable, None);
+                let mut bits = 0u32;
+                if on {
+                    bits |= u32::from(Answer::ON);
+                }
+                if forced {
+                    bits |= u32::from(Answer::FORCED);
+                }
+                if masked {
+                    bits |= u32::from(Answer::MASKED);
+                }
+                code |= bits << (3 * (3 * usize::from(stable) + d));
+            }
+        }
+        codes[id as usize] = code;
+        code
     }
 
     /// What [`Evaluator::evaluate`] decides about `pkg`, reduced to an
@@ -678,27 +799,40 @@ impl<'a> Evaluator<'a> {
         }
         out.masked_by.clear();
         out.flags.clear();
-        let (kw_ok, stable) = self.keyword_verdict(pkg, facts);
+        let (kw_ok, stable) = self.keyword_verdict(pkg, facts, shared);
         out.stable = stable;
         if pkg.eapi.is_ok() {
-            let own = self.package_streams(pkg, stable);
-            for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
-                let iuse_default = default.map(|on| Verdict {
-                    pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
-                    on,
-                });
-                let (on, forced, masked) = self.flag(f, iuse_default, stable, own.as_ref());
-                let mut bits = 0;
-                if on {
-                    bits |= Answer::ON;
+            if let Some(own) = self.package_streams(pkg, stable) {
+                for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
+                    let iuse_default = default.map(|on| Verdict {
+                        pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
+                        on,
+                    });
+                    let (on, forced, masked) = self.flag(f, iuse_default, stable, Some(&own));
+                    let mut bits = 0;
+                    if on {
+                        bits |= Answer::ON;
+                    }
+                    if forced {
+                        bits |= Answer::FORCED;
+                    }
+                    if masked {
+                        bits |= Answer::MASKED;
+                    }
+                    out.flags.push(bits);
                 }
-                if forced {
-                    bits |= Answer::FORCED;
+            } else {
+                let ids = &shared.iuse_ids[pkg.id.0 as usize];
+                let base = 9 * usize::from(stable);
+                for (&id, &(f, default)) in ids.iter().zip(&pkg.iuse) {
+                    let code = self.flag_code(id, f, shared.flag_count);
+                    let d = match default {
+                        None => 0,
+                        Some(true) => 1,
+                        Some(false) => 2,
+                    };
+                    out.flags.push((code >> (base + 3 * d)) as u8 & 7);
                 }
-                if masked {
-                    bits |= Answer::MASKED;
-                }
-                out.flags.push(bits);
             }
         } else {
             out.flags.resize(pkg.iuse.len(), 0);
