@@ -108,14 +108,47 @@ enum Item<'a> {
 
 /// A version's line after the profile name, once per distinct answer:
 /// profiles mostly agree about a version, so a whole matrix renders each
-/// answer once and copies it for every profile that gives it.
+/// answer once and copies it for every profile that gives it. Answers
+/// that fit are keyed by their [`pack`]ed form (no heap key to hash and
+/// compare), the others by the answer itself.
 #[derive(Default)]
-struct Rendered(Mutex<HashMap<Answer, Box<[u8]>>>);
+struct Rendered(Mutex<Seen>);
+
+#[derive(Default)]
+struct Seen {
+    packed: HashMap<u128, Box<[u8]>>,
+    other: HashMap<Answer, Box<[u8]>>,
+}
+
+/// `answer` as one integer, when it has at most 36 flags and 3 mask
+/// reasons: 3 bits per flag from bit 0, `stable` at bit 108, and each
+/// mask reason as 4 bits (its kind plus one) from bit 109. The flag count
+/// is the version's IUSE length, so within one version the packing is
+/// one-to-one.
+fn pack(a: &Answer) -> Option<u128> {
+    if a.flags.len() > 36 || a.masked_by.len() > 3 {
+        return None;
+    }
+    let mut key = 0u128;
+    for (i, &bits) in a.flags.iter().enumerate() {
+        key |= u128::from(bits & 7) << (3 * i);
+    }
+    key |= u128::from(a.stable) << 108;
+    for (i, &m) in a.masked_by.iter().enumerate() {
+        key |= (m as u128 + 1) << (109 + 4 * i);
+    }
+    Some(key)
+}
 
 impl Rendered {
     fn write(&self, pkg: &Package, answer: &Answer, json: bool, buf: &mut Vec<u8>) {
+        let key = pack(answer);
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(text) = seen.get(answer) {
+        let known = match key {
+            Some(k) => seen.packed.get(&k),
+            None => seen.other.get(answer),
+        };
+        if let Some(text) = known {
             buf.extend_from_slice(text);
             return;
         }
@@ -126,7 +159,15 @@ impl Rendered {
             text_suffix(&mut text, pkg, answer);
         }
         buf.extend_from_slice(text.as_bytes());
-        seen.insert(answer.clone(), text.into_bytes().into_boxed_slice());
+        let text = text.into_bytes().into_boxed_slice();
+        match key {
+            Some(k) => {
+                seen.packed.insert(k, text);
+            }
+            None => {
+                seen.other.insert(answer.clone(), text);
+            }
+        }
     }
 }
 
