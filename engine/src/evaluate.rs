@@ -626,17 +626,22 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = self.memo.borrow().get(&flag) {
             return *v;
         }
+        let v = self.verdicts_of(flag);
+        self.memo.borrow_mut().insert(flag, v);
+        v
+    }
+
+    /// [`Evaluator::profile_verdicts`] without the memo.
+    fn verdicts_of(&self, flag: Sym) -> ProfileVerdicts {
         let p = self.profile;
-        let v = ProfileVerdicts {
+        ProfileVerdicts {
             use_: p.use_defaults.verdict(flag),
             use_stable: p.use_stable.verdict(flag),
             force: p.use_force.verdict(flag),
             stable_force: p.use_stable_force.verdict(flag),
             mask: p.use_mask.verdict(flag),
             stable_mask: p.use_stable_mask.verdict(flag),
-        };
-        self.memo.borrow_mut().insert(flag, v);
-        v
+        }
     }
 
     /// The package's own package.use / package.use.force / package.use.mask
@@ -755,14 +760,27 @@ impl<'a> Evaluator<'a> {
         if code != 0 {
             return code;
         }
+        // Evaluator::flag without package streams, the verdicts read once.
+        let pv = self.verdicts_of(flag);
+        let is_arch = Some(flag) == self.profile.arch;
         let mut code = 1 << 31;
         for stable in [false, true] {
+            let (u0, mut fo, mut ma) = (pv.use_, pv.force, pv.mask);
+            if stable {
+                fo = Verdict::latest(fo, pv.stable_force);
+                ma = Verdict::latest(ma, pv.stable_mask);
+            }
+            let (forced, masked) = (Verdict::is_on(fo), Verdict::is_on(ma));
             for (d, default) in [None, Some(true), Some(false)].into_iter().enumerate() {
                 let iuse_default = default.map(|on| Verdict {
                     pos: Pos::new(Layer::Iuse, 0, 0, 0),
                     on,
                 });
-                let (on, forced, masked) = self.flag(flag, iuse_default, stable, None);
+                let mut u = Verdict::latest(iuse_default, u0);
+                if stable {
+                    u = Verdict::latest(u, pv.use_stable);
+                }
+                let on = (Verdict::is_on(u) || forced || is_arch) && !masked;
                 let mut bits = 0u32;
                 if on {
                     bits |= u32::from(Answer::ON);
