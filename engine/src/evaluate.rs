@@ -24,7 +24,7 @@ use crate::keywords;
 use crate::license::AcceptLicense;
 use crate::package::Package;
 use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos, Verdict};
-use crate::profile::node::{AtomEntry, AtomTable, ProfileNode};
+use crate::profile::node::{AtomEntry, AtomTable, ProfileNode, Token};
 use crate::profile::stack::{phase, Profile};
 use crate::source::{Loc, Warning};
 use crate::tree::Tree;
@@ -254,6 +254,59 @@ pub struct FlagTrace {
     pub mask: Option<Decision>,
     pub is_arch: bool,
     pub enabled: bool,
+}
+
+/// A version's own tokens of one package-level stream (package.use,
+/// package.use.force or package.use.mask, with their stable variants):
+/// a handful at most, so kept as short lists and scanned, deciding as
+/// [`FlagStream::verdict`] does (the latest exact token, unless a later
+/// wildcard covers the flag) without building its maps.
+#[derive(Default)]
+struct OwnStream {
+    exact: Vec<(Pos, Sym, bool)>,
+    /// Wildcards by the prefix they cover (`""` for `-*`).
+    wild: Vec<(Pos, &'static str, bool)>,
+}
+
+impl OwnStream {
+    /// Adds a token; wildcards (`-*`, `prefix_*`, `-prefix_*`) only where
+    /// `allow_wildcards`, as [`FlagStream::push`] (a lone `*` is ignored).
+    fn push(&mut self, pos: Pos, tok: &Token, allow_wildcards: bool) {
+        if allow_wildcards && tok.is_wildcard() {
+            let name = tok.name.as_str();
+            if name.is_empty() {
+                return;
+            }
+            if name == "*" || name.ends_with("_*") {
+                if name == "*" && tok.on {
+                    return;
+                }
+                self.wild.push((pos, &name[..name.len() - 1], tok.on));
+                return;
+            }
+        }
+        self.exact.push((pos, tok.name, tok.on));
+    }
+
+    fn verdict(&self, flag: Sym) -> Option<Verdict> {
+        let mut best: Option<Verdict> = None;
+        for &(pos, f, on) in &self.exact {
+            if f == flag && best.is_none_or(|b| pos >= b.pos) {
+                best = Some(Verdict { pos, on });
+            }
+        }
+        if !self.wild.is_empty() {
+            let name = flag.as_str();
+            let mut wild: Option<Verdict> = None;
+            for &(pos, prefix, on) in &self.wild {
+                if name.starts_with(prefix) && wild.is_none_or(|b| pos >= b.pos) {
+                    wild = Some(Verdict { pos, on });
+                }
+            }
+            best = Verdict::latest(best, wild);
+        }
+        best
+    }
 }
 
 /// Which package-level table an index entry comes from.
@@ -647,36 +700,31 @@ impl<'a> Evaluator<'a> {
     /// The package's own package.use / package.use.force / package.use.mask
     /// tokens (with their stable variants when `stable`); None when no node
     /// of the stack names its package at all, the common case.
-    fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[FlagStream; 3]> {
+    fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[OwnStream; 3]> {
         if !self.entries.contains_key(&pkg.cp) {
             return None;
         }
-        let mut s: [FlagStream; 3] = Default::default();
-        self.push_tables(&mut s[0], pkg, Table::Use, phase::PACKAGE, true);
-        self.push_tables(&mut s[1], pkg, Table::UseForce, phase::PACKAGE, false);
-        self.push_tables(&mut s[2], pkg, Table::UseMask, phase::PACKAGE, false);
+        let mut s: [OwnStream; 3] = Default::default();
+        let mut tables = vec![
+            (0, Table::Use, phase::PACKAGE, true),
+            (1, Table::UseForce, phase::PACKAGE, false),
+            (2, Table::UseMask, phase::PACKAGE, false),
+        ];
         if stable {
-            self.push_tables(
-                &mut s[0],
-                pkg,
-                Table::UseStable,
-                phase::PACKAGE_STABLE,
-                true,
-            );
-            self.push_tables(
-                &mut s[1],
-                pkg,
-                Table::UseStableForce,
-                phase::PACKAGE_STABLE,
-                false,
-            );
-            self.push_tables(
-                &mut s[2],
-                pkg,
-                Table::UseStableMask,
-                phase::PACKAGE_STABLE,
-                false,
-            );
+            tables.extend([
+                (0, Table::UseStable, phase::PACKAGE_STABLE, true),
+                (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
+                (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
+            ]);
+        }
+        for (i, t, ph, wild) in tables {
+            let mut k = 0u32;
+            for (node, e) in self.matching(pkg, t) {
+                for tok in &e.tokens {
+                    s[i].push(Pos::new(Layer::Profile, node, ph, k), tok, wild);
+                    k += 1;
+                }
+            }
         }
         Some(s)
     }
@@ -687,7 +735,7 @@ impl<'a> Evaluator<'a> {
         flag: Sym,
         iuse_default: Option<Verdict>,
         stable: bool,
-        own: Option<&[FlagStream; 3]>,
+        own: Option<&[OwnStream; 3]>,
     ) -> (bool, bool, bool) {
         let pv = self.profile_verdicts(flag);
         let mut u = Verdict::latest(iuse_default, pv.use_);
