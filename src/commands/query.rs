@@ -81,16 +81,18 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let mut reported = HashSet::new();
     let progress = Progress::profiles(plans.len());
     for chunk in plans.chunks(batch) {
-        let done: Vec<(Profile, Vec<u8>)> = chunk
-            .par_iter()
-            .map(|plan| {
-                let p = plan.stack(tree);
-                let text = render_profile(tree, &p, &selection, &facts, args.json);
-                progress.inc(1);
-                (p, text)
+        // Each task renders a few profiles together, version by version, so
+        // that a version's rendered answers are looked up while in cache.
+        let done: Vec<Vec<(Profile, Vec<u8>)>> = chunk
+            .par_chunks(GROUP)
+            .map(|group| {
+                let profiles: Vec<Profile> = group.iter().map(|plan| plan.stack(tree)).collect();
+                let texts = render_profiles(tree, &profiles, &selection, &facts, args.json);
+                progress.inc(group.len());
+                profiles.into_iter().zip(texts).collect()
             })
             .collect();
-        for (p, text) in done {
+        for (p, text) in done.into_iter().flatten() {
             progress.suspend(|| report_warnings(tree, &p, &mut reported));
             out.write_all(&text)?;
         }
@@ -98,6 +100,9 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// How many profiles one task renders together (see [`render_profiles`]).
+const GROUP: usize = 8;
 
 /// One entry of the selection: a version, with the renderings of its
 /// distinct answers so far, or a name that matched nothing.
@@ -171,51 +176,68 @@ impl Rendered {
     }
 }
 
-fn render_profile(
+/// The output of each of `profiles`, in order. Versions are the outer loop:
+/// the profiles of a group look a version's answers up one after the
+/// other while its table is in cache, rather than once per pass over the
+/// whole selection.
+fn render_profiles(
     tree: &Tree,
-    p: &Profile,
+    profiles: &[Profile],
     selection: &[Item],
     facts: &VersionFacts,
     json: bool,
-) -> Vec<u8> {
-    let ev = Evaluator::new(tree, p);
-    let mut buf: Vec<u8> = Vec::with_capacity(selection.len() * 256);
-    // The line's start, the same for every version of this profile.
-    let mut prefix = String::new();
-    if json {
-        prefix.push_str("{\"profile\":");
-        json_str(&mut prefix, &p.name);
-    } else {
-        prefix.push_str(&p.name);
-        prefix.push_str("  ");
-    }
+) -> Vec<Vec<u8>> {
+    let evs: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
+    let mut bufs: Vec<Vec<u8>> = profiles
+        .iter()
+        .map(|_| Vec::with_capacity(selection.len() * 256))
+        .collect();
+    // The line's start, the same for every version of a profile.
+    let prefixes: Vec<String> = profiles
+        .iter()
+        .map(|p| {
+            let mut prefix = String::new();
+            if json {
+                prefix.push_str("{\"profile\":");
+                json_str(&mut prefix, &p.name);
+            } else {
+                prefix.push_str(&p.name);
+                prefix.push_str("  ");
+            }
+            prefix
+        })
+        .collect();
     let mut answer = Answer::default();
     for item in selection {
-        match item {
-            Item::Version(pkg, rendered) => {
-                ev.answer_into(pkg, facts, &mut answer);
-                buf.extend_from_slice(prefix.as_bytes());
-                rendered.write(pkg, &answer, json, &mut buf);
-            }
-            Item::NotFound(asked) => {
-                let (cpv, repo) = match asked.split_once("::") {
-                    Some((c, r)) => (c, Some(r)),
-                    None => (asked.as_str(), None),
-                };
-                if json {
-                    buf.extend_from_slice(
-                        json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
-                            .to_string()
-                            .as_bytes(),
-                    );
-                } else {
-                    let _ = write!(buf, "{}  {cpv}  not found", p.name);
+        for (k, ev) in evs.iter().enumerate() {
+            let buf = &mut bufs[k];
+            match item {
+                Item::Version(pkg, rendered) => {
+                    ev.answer_into(pkg, facts, &mut answer);
+                    buf.extend_from_slice(prefixes[k].as_bytes());
+                    rendered.write(pkg, &answer, json, buf);
                 }
-                buf.push(b'\n');
+                Item::NotFound(asked) => {
+                    let name = &profiles[k].name;
+                    let (cpv, repo) = match asked.split_once("::") {
+                        Some((c, r)) => (c, Some(r)),
+                        None => (asked.as_str(), None),
+                    };
+                    if json {
+                        buf.extend_from_slice(
+                            json!({"profile": name, "cpv": cpv, "repo": repo, "error": "not found"})
+                                .to_string()
+                                .as_bytes(),
+                        );
+                    } else {
+                        let _ = write!(buf, "{name}  {cpv}  not found");
+                    }
+                    buf.push(b'\n');
+                }
             }
         }
     }
-    buf
+    bufs
 }
 
 /// The `query --json` line after the profile: `,"cpv":...}` and newline.
