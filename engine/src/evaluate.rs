@@ -288,6 +288,17 @@ impl OwnStream {
         self.exact.push((pos, tok.name, tok.on));
     }
 
+    /// Whether some token decides `flag` (else [`OwnStream::verdict`] is None).
+    fn names(&self, flag: Sym) -> bool {
+        self.exact.iter().any(|&(_, f, _)| f == flag)
+            || (!self.wild.is_empty() && {
+                let name = flag.as_str();
+                self.wild
+                    .iter()
+                    .any(|&(_, prefix, _)| name.starts_with(prefix))
+            })
+    }
+
     fn verdict(&self, flag: Sym) -> Option<Verdict> {
         let mut best: Option<Verdict> = None;
         for &(pos, f, on) in &self.exact {
@@ -354,6 +365,10 @@ pub struct Evaluator<'a> {
     pub profile: &'a Profile,
     /// cp -> (node index in the stack, table, entry), in stack order.
     entries: HashMap<Sym, Vec<(u16, Table, &'a AtomEntry)>>,
+    /// The packages with package.keywords or package.accept_keywords
+    /// entries: only their keyword verdicts depend on more than
+    /// ACCEPT_KEYWORDS.
+    keyword_cps: ahash::HashSet<Sym>,
     masks: HashMap<Sym, Vec<MaskAtom<'a>>>,
     unmasks: HashMap<Sym, Vec<MaskAtom<'a>>>,
     accept_license: AcceptLicense,
@@ -393,11 +408,15 @@ struct MaskAtom<'a> {
 impl<'a> Evaluator<'a> {
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
         let mut entries: HashMap<Sym, Vec<(u16, Table, &AtomEntry)>> = HashMap::default();
+        let mut keyword_cps = ahash::HashSet::default();
         for (i, &id) in profile.stack.iter().enumerate() {
             let node = tree.nodes.get(id);
             for t in TABLES {
                 for e in &table(node, t).entries {
                     entries.entry(e.atom.cp).or_default().push((i as u16, t, e));
+                    if matches!(t, Table::Keywords | Table::AcceptKeywords) {
+                        keyword_cps.insert(e.atom.cp);
+                    }
                 }
             }
         }
@@ -454,6 +473,7 @@ impl<'a> Evaluator<'a> {
             tree,
             profile,
             entries,
+            keyword_cps,
             masks,
             unmasks,
             accept_license,
@@ -762,7 +782,7 @@ impl<'a> Evaluator<'a> {
     /// alone, so it is shared through `shared` by every profile of the
     /// same keyword class.
     fn keyword_verdict(&self, pkg: &Package, facts: &Facts, shared: &VersionFacts) -> (bool, bool) {
-        if self.entries.contains_key(&pkg.cp) || facts.minus_star {
+        if self.keyword_cps.contains(&pkg.cp) || facts.minus_star {
             let (kw, acc) = self.keywords(pkg);
             let ok = keywords::accepted(&kw, &acc);
             return (ok, ok && keywords::is_stable(&kw, &acc));
@@ -868,13 +888,18 @@ impl<'a> Evaluator<'a> {
         let (kw_ok, stable) = self.keyword_verdict(pkg, facts, shared);
         out.stable = stable;
         if pkg.eapi.is_ok() {
-            if let Some(own) = self.package_streams(pkg, stable) {
-                for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
+            let own = self.package_streams(pkg, stable);
+            let ids = &shared.iuse_ids[pkg.id.0 as usize];
+            let base = 9 * usize::from(stable);
+            for (k, (&id, &(f, default))) in ids.iter().zip(&pkg.iuse).enumerate() {
+                // A flag no token of the version's own streams names is
+                // decided profile-wide: its code says it.
+                if let Some(own) = own.as_ref().filter(|own| own.iter().any(|s| s.names(f))) {
                     let iuse_default = default.map(|on| Verdict {
                         pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
                         on,
                     });
-                    let (on, forced, masked) = self.flag(f, iuse_default, stable, Some(&own));
+                    let (on, forced, masked) = self.flag(f, iuse_default, stable, Some(own));
                     let mut bits = 0;
                     if on {
                         bits |= Answer::ON;
@@ -886,19 +911,15 @@ impl<'a> Evaluator<'a> {
                         bits |= Answer::MASKED;
                     }
                     out.flags.push(bits);
+                    continue;
                 }
-            } else {
-                let ids = &shared.iuse_ids[pkg.id.0 as usize];
-                let base = 9 * usize::from(stable);
-                for (&id, &(f, default)) in ids.iter().zip(&pkg.iuse) {
-                    let code = self.flag_code(id, f, shared.flag_count);
-                    let d = match default {
-                        None => 0,
-                        Some(true) => 1,
-                        Some(false) => 2,
-                    };
-                    out.flags.push((code >> (base + 3 * d)) as u8 & 7);
-                }
+                let code = self.flag_code(id, f, shared.flag_count);
+                let d = match default {
+                    None => 0,
+                    Some(true) => 1,
+                    Some(false) => 2,
+                };
+                out.flags.push((code >> (base + 3 * d)) as u8 & 7);
             }
         } else {
             out.flags.resize(pkg.iuse.len(), 0);
