@@ -80,21 +80,30 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
     let mut reported = HashSet::new();
     let progress = Progress::profiles(plans.len());
+    // Output buffers are reused from batch to batch: fresh ones would be
+    // page-faulted in again each time (a tenth of the matrix's CPU).
+    let mut pool: Vec<Vec<u8>> = Vec::new();
     for chunk in plans.chunks(batch) {
+        let mut bufs: Vec<Vec<u8>> = (0..chunk.len())
+            .map(|_| pool.pop().unwrap_or_default())
+            .collect();
         // Each task renders a few profiles together, version by version, so
         // that a version's rendered answers are looked up while in cache.
-        let done: Vec<Vec<(Profile, Vec<u8>)>> = chunk
+        let done: Vec<Vec<Profile>> = chunk
             .par_chunks(GROUP)
-            .map(|group| {
+            .zip(bufs.par_chunks_mut(GROUP))
+            .map(|(group, bufs)| {
                 let profiles: Vec<Profile> = group.iter().map(|plan| plan.stack(tree)).collect();
-                let texts = render_profiles(tree, &profiles, &selection, &facts, args.json);
+                render_profiles(tree, &profiles, &selection, &facts, args.json, bufs);
                 progress.inc(group.len());
-                profiles.into_iter().zip(texts).collect()
+                profiles
             })
             .collect();
-        for (p, text) in done.into_iter().flatten() {
+        for (p, mut text) in done.into_iter().flatten().zip(bufs) {
             progress.suspend(|| report_warnings(tree, &p, &mut reported));
             out.write_all(&text)?;
+            text.clear();
+            pool.push(text);
         }
     }
     out.flush()?;
@@ -176,7 +185,8 @@ impl Rendered {
     }
 }
 
-/// The output of each of `profiles`, in order. Versions are the outer loop:
+/// The output of each of `profiles` into `bufs` (as many, empty), in
+/// order. Versions are the outer loop:
 /// the profiles of a group look a version's answers up one after the
 /// other while its table is in cache, rather than once per pass over the
 /// whole selection.
@@ -186,12 +196,12 @@ fn render_profiles(
     selection: &[Item],
     facts: &VersionFacts,
     json: bool,
-) -> Vec<Vec<u8>> {
+    bufs: &mut [Vec<u8>],
+) {
     let evs: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
-    let mut bufs: Vec<Vec<u8>> = profiles
-        .iter()
-        .map(|_| Vec::with_capacity(selection.len() * 256))
-        .collect();
+    for buf in bufs.iter_mut() {
+        buf.reserve(selection.len() * 256);
+    }
     // The line's start, the same for every version of a profile.
     let prefixes: Vec<String> = profiles
         .iter()
@@ -237,7 +247,6 @@ fn render_profiles(
             }
         }
     }
-    bufs
 }
 
 /// The `query --json` line after the profile: `,"cpv":...}` and newline.
