@@ -721,28 +721,48 @@ impl<'a> Evaluator<'a> {
     /// tokens (with their stable variants when `stable`); None when no node
     /// of the stack names its package at all, the common case.
     fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[OwnStream; 3]> {
-        if !self.entries.contains_key(&pkg.cp) {
-            return None;
-        }
-        let mut s: [OwnStream; 3] = Default::default();
-        let mut tables = vec![
+        // (stream, table, phase, wildcards allowed); package.use then its
+        // stable variant feed stream 0, the force tables 1, the masks 2.
+        const TABLES: [(usize, Table, u8, bool); 6] = [
             (0, Table::Use, phase::PACKAGE, true),
             (1, Table::UseForce, phase::PACKAGE, false),
             (2, Table::UseMask, phase::PACKAGE, false),
+            (0, Table::UseStable, phase::PACKAGE_STABLE, true),
+            (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
+            (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
         ];
-        if stable {
-            tables.extend([
-                (0, Table::UseStable, phase::PACKAGE_STABLE, true),
-                (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
-                (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
-            ]);
-        }
-        for (i, t, ph, wild) in tables {
-            let mut k = 0u32;
-            for (node, e) in self.matching(pkg, t) {
-                for tok in &e.tokens {
-                    s[i].push(Pos::new(Layer::Profile, node, ph, k), tok, wild);
-                    k += 1;
+        let all = self.entries.get(&pkg.cp)?;
+        let tables = if stable { &TABLES[..] } else { &TABLES[..3] };
+        let pref = pkg.pkg_ref();
+        let mut s: [OwnStream; 3] = Default::default();
+        // Per table, the token index, counted across the stack as
+        // Evaluator::push_tables does.
+        let mut next = [0u32; 6];
+        let mut group: Vec<&AtomEntry> = Vec::new();
+        // One pass over the package's entries, a node at a time (they are
+        // in stack order), as Evaluator::matching orders them.
+        for here in all.chunk_by(|a, b| a.0 == b.0) {
+            let node = here[0].0;
+            for (ti, &(si, t, ph, wild)) in tables.iter().enumerate() {
+                group.clear();
+                group.extend(
+                    here.iter()
+                        .filter(|(_, tt, e)| *tt == t && e.atom.matches(&pref))
+                        .map(|&(_, _, e)| e),
+                );
+                let mut push = |e: &AtomEntry| {
+                    for tok in &e.tokens {
+                        s[si].push(Pos::new(Layer::Profile, node, ph, next[ti]), tok, wild);
+                        next[ti] += 1;
+                    }
+                };
+                if group.len() > 1 {
+                    let atoms: Vec<&Atom> = group.iter().map(|e| &e.atom).collect();
+                    for k in order_by_specificity(&pkg.version, &atoms) {
+                        push(group[k]);
+                    }
+                } else if let Some(e) = group.first() {
+                    push(e);
                 }
             }
         }
