@@ -111,7 +111,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
 }
 
 /// How many profiles one task renders together (see [`render_profiles`]).
-const GROUP: usize = 8;
+const GROUP: usize = 16;
 
 /// One entry of the selection: a version, with the renderings of its
 /// distinct answers so far, or a name that matched nothing.
