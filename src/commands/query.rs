@@ -14,13 +14,14 @@ use anyhow::{Context, Result};
 use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
+use portolan_engine::source::Warning;
 use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
 use crate::progress::Progress;
 
-use super::select::{plan_profiles, profile_names, report_warnings, ProfileArgs};
+use super::select::{plan_profiles, profile_names, report_checked_warnings, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -74,7 +75,9 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         items
     };
     let facts = VersionFacts::new(tree);
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    // Small: each profile's text is one larger write, which BufWriter passes
+    // straight through rather than copying.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     // Profiles are evaluated in parallel, a batch at a time so that output
     // stays in order and memory bounded (a batch holds about 64 MB of text).
     let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
@@ -89,7 +92,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             .collect();
         // Each task renders a few profiles together, version by version, so
         // that a version's rendered answers are looked up while in cache.
-        let done: Vec<Vec<Profile>> = chunk
+        let done: Vec<Vec<(Profile, Vec<Warning>)>> = chunk
             .par_chunks(GROUP)
             .zip(bufs.par_chunks_mut(GROUP))
             .map(|(group, bufs)| {
@@ -97,10 +100,16 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
                 render_profiles(tree, &profiles, &selection, &facts, args.json, bufs);
                 progress.inc(group.len());
                 profiles
+                    .into_iter()
+                    .map(|p| {
+                        let categories = tree.check_profile_categories(&p);
+                        (p, categories)
+                    })
+                    .collect()
             })
             .collect();
-        for (p, mut text) in done.into_iter().flatten().zip(bufs) {
-            progress.suspend(|| report_warnings(tree, &p, &mut reported));
+        for ((p, categories), mut text) in done.into_iter().flatten().zip(bufs) {
+            progress.suspend(|| report_checked_warnings(&p, &categories, &mut reported));
             out.write_all(&text)?;
             text.clear();
             pool.push(text);
