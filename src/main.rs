@@ -74,9 +74,13 @@ fn main() -> ExitCode {
         Command::Profiles(args) => load::repositories(cli.repos_conf.as_deref(), &cli.repos)
             .and_then(|repos| commands::profiles::run(&repos, args)),
         Command::Show(args) => load::tree(&cli).and_then(|mut t| commands::show::run(&mut t, args)),
-        Command::Query(args) => {
-            load::tree(&cli).and_then(|mut t| commands::query::run(&mut t, args))
-        }
+        Command::Query(args) => load::tree(&cli).and_then(|mut t| {
+            let r = commands::query::run(&mut t, args);
+            // The process ends here: freeing the tree (every profile
+            // fold, every package) would only delay the exit, serially.
+            std::mem::forget(t);
+            r
+        }),
         Command::Why(args) => load::tree(&cli).and_then(|mut t| commands::why::run(&mut t, args)),
         Command::Check(args) => {
             load::tree(&cli).and_then(|mut t| commands::check::run(&mut t, args))

@@ -11,8 +11,9 @@
 //! package.use lines (interleaved by node); then forced flags and ARCH are
 //! added and masked flags removed.
 
-use std::cell::RefCell;
-use std::sync::OnceLock;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use ahash::HashMap;
 
@@ -23,7 +24,7 @@ use crate::keywords;
 use crate::license::AcceptLicense;
 use crate::package::Package;
 use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos, Verdict};
-use crate::profile::node::{AtomEntry, AtomTable, ProfileNode};
+use crate::profile::node::{AtomEntry, AtomTable, ProfileNode, Token};
 use crate::profile::stack::{phase, Profile};
 use crate::source::{Loc, Warning};
 use crate::tree::Tree;
@@ -153,7 +154,24 @@ impl Answer {
 #[derive(Debug)]
 pub struct VersionFacts {
     facts: Vec<OnceLock<Facts>>,
+    /// Per version (by package id), the dense flag id of each IUSE flag:
+    /// an index into every evaluator's flag-code table, so a flag's
+    /// profile-wide state is an array read rather than a hash lookup.
+    iuse_ids: Vec<Box<[u32]>>,
+    /// How many dense flag ids there are.
+    flag_count: usize,
+    /// The distinct ACCEPT_KEYWORDS values met so far; a profile's index
+    /// here is its keyword class (profiles of one arch share it).
+    kw_classes: Mutex<Vec<Vec<Sym>>>,
+    /// Per version and keyword class below [`KW_CLASSES`], the cached
+    /// keyword verdict of a version without package-level entries: 0 not
+    /// yet known, else `1 | accepted << 1 | stable << 2`.
+    kw_verdicts: Vec<AtomicU8>,
 }
+
+/// How many ACCEPT_KEYWORDS classes [`VersionFacts`] caches verdicts for;
+/// profiles of further classes compute theirs each time.
+const KW_CLASSES: usize = 64;
 
 #[derive(Debug)]
 struct Facts {
@@ -168,9 +186,42 @@ struct Facts {
 
 impl VersionFacts {
     pub fn new(tree: &Tree) -> VersionFacts {
+        let mut ids: HashMap<Sym, u32> = HashMap::default();
+        let iuse_ids = tree
+            .packages
+            .packages
+            .iter()
+            .map(|p| {
+                p.iuse
+                    .iter()
+                    .map(|&(f, _)| {
+                        let next = ids.len() as u32;
+                        *ids.entry(f).or_insert(next)
+                    })
+                    .collect()
+            })
+            .collect();
+        let n = tree.packages.len();
         VersionFacts {
-            facts: (0..tree.packages.len()).map(|_| OnceLock::new()).collect(),
+            facts: (0..n).map(|_| OnceLock::new()).collect(),
+            iuse_ids,
+            flag_count: ids.len(),
+            kw_classes: Mutex::new(Vec::new()),
+            kw_verdicts: (0..n * KW_CLASSES).map(|_| AtomicU8::new(0)).collect(),
         }
+    }
+
+    /// The keyword class of a profile's ACCEPT_KEYWORDS, if cached.
+    fn kw_class(&self, accept: &[Sym]) -> Option<usize> {
+        let mut classes = self.kw_classes.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(i) = classes.iter().position(|c| c == accept) {
+            return Some(i);
+        }
+        if classes.len() >= KW_CLASSES {
+            return None;
+        }
+        classes.push(accept.to_vec());
+        Some(classes.len() - 1)
     }
 
     fn get(&self, pkg: &Package) -> &Facts {
@@ -203,6 +254,70 @@ pub struct FlagTrace {
     pub mask: Option<Decision>,
     pub is_arch: bool,
     pub enabled: bool,
+}
+
+/// A version's own tokens of one package-level stream (package.use,
+/// package.use.force or package.use.mask, with their stable variants):
+/// a handful at most, so kept as short lists and scanned, deciding as
+/// [`FlagStream::verdict`] does (the latest exact token, unless a later
+/// wildcard covers the flag) without building its maps.
+#[derive(Default)]
+struct OwnStream {
+    exact: Vec<(Pos, Sym, bool)>,
+    /// Wildcards by the prefix they cover (`""` for `-*`).
+    wild: Vec<(Pos, &'static str, bool)>,
+}
+
+impl OwnStream {
+    /// Adds a token; wildcards (`-*`, `prefix_*`, `-prefix_*`) only where
+    /// `allow_wildcards`, as [`FlagStream::push`] (a lone `*` is ignored).
+    fn push(&mut self, pos: Pos, tok: &Token, allow_wildcards: bool) {
+        if allow_wildcards && tok.is_wildcard() {
+            let name = tok.name.as_str();
+            if name.is_empty() {
+                return;
+            }
+            if name == "*" || name.ends_with("_*") {
+                if name == "*" && tok.on {
+                    return;
+                }
+                self.wild.push((pos, &name[..name.len() - 1], tok.on));
+                return;
+            }
+        }
+        self.exact.push((pos, tok.name, tok.on));
+    }
+
+    /// Whether some token decides `flag` (else [`OwnStream::verdict`] is None).
+    fn names(&self, flag: Sym) -> bool {
+        self.exact.iter().any(|&(_, f, _)| f == flag)
+            || (!self.wild.is_empty() && {
+                let name = flag.as_str();
+                self.wild
+                    .iter()
+                    .any(|&(_, prefix, _)| name.starts_with(prefix))
+            })
+    }
+
+    fn verdict(&self, flag: Sym) -> Option<Verdict> {
+        let mut best: Option<Verdict> = None;
+        for &(pos, f, on) in &self.exact {
+            if f == flag && best.is_none_or(|b| pos >= b.pos) {
+                best = Some(Verdict { pos, on });
+            }
+        }
+        if !self.wild.is_empty() {
+            let name = flag.as_str();
+            let mut wild: Option<Verdict> = None;
+            for &(pos, prefix, on) in &self.wild {
+                if name.starts_with(prefix) && wild.is_none_or(|b| pos >= b.pos) {
+                    wild = Some(Verdict { pos, on });
+                }
+            }
+            best = Verdict::latest(best, wild);
+        }
+        best
+    }
 }
 
 /// Which package-level table an index entry comes from.
@@ -250,6 +365,10 @@ pub struct Evaluator<'a> {
     pub profile: &'a Profile,
     /// cp -> (node index in the stack, table, entry), in stack order.
     entries: HashMap<Sym, Vec<(u16, Table, &'a AtomEntry)>>,
+    /// The packages with package.keywords or package.accept_keywords
+    /// entries: only their keyword verdicts depend on more than
+    /// ACCEPT_KEYWORDS.
+    keyword_cps: ahash::HashSet<Sym>,
     masks: HashMap<Sym, Vec<MaskAtom<'a>>>,
     unmasks: HashMap<Sym, Vec<MaskAtom<'a>>>,
     accept_license: AcceptLicense,
@@ -260,6 +379,12 @@ pub struct Evaluator<'a> {
     memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
     /// [`Evaluator::implicit_on`], unstable and stable, once computed.
     implicit_on: RefCell<[Option<Vec<bool>>; 2]>,
+    /// Per dense flag id of a [`VersionFacts`], the flag's profile-wide
+    /// outcome (see [`Evaluator::flag_code`]), 0 until computed.
+    flag_codes: RefCell<Vec<u32>>,
+    /// The profile's keyword class in the [`VersionFacts`] it is used
+    /// with: None until asked, Some(None) when not cached.
+    kw_class: Cell<Option<Option<usize>>>,
     pub warnings: Vec<Warning>,
 }
 
@@ -283,11 +408,15 @@ struct MaskAtom<'a> {
 impl<'a> Evaluator<'a> {
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
         let mut entries: HashMap<Sym, Vec<(u16, Table, &AtomEntry)>> = HashMap::default();
+        let mut keyword_cps = ahash::HashSet::default();
         for (i, &id) in profile.stack.iter().enumerate() {
             let node = tree.nodes.get(id);
             for t in TABLES {
                 for e in &table(node, t).entries {
                     entries.entry(e.atom.cp).or_default().push((i as u16, t, e));
+                    if matches!(t, Table::Keywords | Table::AcceptKeywords) {
+                        keyword_cps.insert(e.atom.cp);
+                    }
                 }
             }
         }
@@ -344,12 +473,15 @@ impl<'a> Evaluator<'a> {
             tree,
             profile,
             entries,
+            keyword_cps,
             masks,
             unmasks,
             accept_license,
             implicit,
             memo: RefCell::new(HashMap::default()),
             implicit_on: RefCell::new([None, None]),
+            flag_codes: RefCell::new(Vec::new()),
+            kw_class: Cell::new(None),
             warnings,
         }
     }
@@ -567,52 +699,72 @@ impl<'a> Evaluator<'a> {
         if let Some(v) = self.memo.borrow().get(&flag) {
             return *v;
         }
+        let v = self.verdicts_of(flag);
+        self.memo.borrow_mut().insert(flag, v);
+        v
+    }
+
+    /// [`Evaluator::profile_verdicts`] without the memo.
+    fn verdicts_of(&self, flag: Sym) -> ProfileVerdicts {
         let p = self.profile;
-        let v = ProfileVerdicts {
+        ProfileVerdicts {
             use_: p.use_defaults.verdict(flag),
             use_stable: p.use_stable.verdict(flag),
             force: p.use_force.verdict(flag),
             stable_force: p.use_stable_force.verdict(flag),
             mask: p.use_mask.verdict(flag),
             stable_mask: p.use_stable_mask.verdict(flag),
-        };
-        self.memo.borrow_mut().insert(flag, v);
-        v
+        }
     }
 
     /// The package's own package.use / package.use.force / package.use.mask
     /// tokens (with their stable variants when `stable`); None when no node
     /// of the stack names its package at all, the common case.
-    fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[FlagStream; 3]> {
-        if !self.entries.contains_key(&pkg.cp) {
-            return None;
-        }
-        let mut s: [FlagStream; 3] = Default::default();
-        self.push_tables(&mut s[0], pkg, Table::Use, phase::PACKAGE, true);
-        self.push_tables(&mut s[1], pkg, Table::UseForce, phase::PACKAGE, false);
-        self.push_tables(&mut s[2], pkg, Table::UseMask, phase::PACKAGE, false);
-        if stable {
-            self.push_tables(
-                &mut s[0],
-                pkg,
-                Table::UseStable,
-                phase::PACKAGE_STABLE,
-                true,
-            );
-            self.push_tables(
-                &mut s[1],
-                pkg,
-                Table::UseStableForce,
-                phase::PACKAGE_STABLE,
-                false,
-            );
-            self.push_tables(
-                &mut s[2],
-                pkg,
-                Table::UseStableMask,
-                phase::PACKAGE_STABLE,
-                false,
-            );
+    fn package_streams(&self, pkg: &Package, stable: bool) -> Option<[OwnStream; 3]> {
+        // (stream, table, phase, wildcards allowed); package.use then its
+        // stable variant feed stream 0, the force tables 1, the masks 2.
+        const TABLES: [(usize, Table, u8, bool); 6] = [
+            (0, Table::Use, phase::PACKAGE, true),
+            (1, Table::UseForce, phase::PACKAGE, false),
+            (2, Table::UseMask, phase::PACKAGE, false),
+            (0, Table::UseStable, phase::PACKAGE_STABLE, true),
+            (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
+            (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
+        ];
+        let all = self.entries.get(&pkg.cp)?;
+        let tables = if stable { &TABLES[..] } else { &TABLES[..3] };
+        let pref = pkg.pkg_ref();
+        let mut s: [OwnStream; 3] = Default::default();
+        // Per table, the token index, counted across the stack as
+        // Evaluator::push_tables does.
+        let mut next = [0u32; 6];
+        let mut group: Vec<&AtomEntry> = Vec::new();
+        // One pass over the package's entries, a node at a time (they are
+        // in stack order), as Evaluator::matching orders them.
+        for here in all.chunk_by(|a, b| a.0 == b.0) {
+            let node = here[0].0;
+            for (ti, &(si, t, ph, wild)) in tables.iter().enumerate() {
+                group.clear();
+                group.extend(
+                    here.iter()
+                        .filter(|(_, tt, e)| *tt == t && e.atom.matches(&pref))
+                        .map(|&(_, _, e)| e),
+                );
+                let mut push = |e: &AtomEntry| {
+                    for tok in &e.tokens {
+                        s[si].push(Pos::new(Layer::Profile, node, ph, next[ti]), tok, wild);
+                        next[ti] += 1;
+                    }
+                };
+                if group.len() > 1 {
+                    let atoms: Vec<&Atom> = group.iter().map(|e| &e.atom).collect();
+                    for k in order_by_specificity(&pkg.version, &atoms) {
+                        push(group[k]);
+                    }
+                } else if let Some(e) = group.first() {
+                    push(e);
+                }
+            }
         }
         Some(s)
     }
@@ -623,7 +775,7 @@ impl<'a> Evaluator<'a> {
         flag: Sym,
         iuse_default: Option<Verdict>,
         stable: bool,
-        own: Option<&[FlagStream; 3]>,
+        own: Option<&[OwnStream; 3]>,
     ) -> (bool, bool, bool) {
         let pv = self.profile_verdicts(flag);
         let mut u = Verdict::latest(iuse_default, pv.use_);
@@ -646,17 +798,92 @@ impl<'a> Evaluator<'a> {
 
     /// Whether `pkg`'s KEYWORDS are accepted, and whether it is stable.
     /// Without package.keywords / package.accept_keywords entries for its
-    /// package (most versions) this allocates nothing.
-    fn keyword_verdict(&self, pkg: &Package, facts: &Facts) -> (bool, bool) {
-        if self.entries.contains_key(&pkg.cp) || facts.minus_star {
+    /// package (most versions) the verdict depends on ACCEPT_KEYWORDS
+    /// alone, so it is shared through `shared` by every profile of the
+    /// same keyword class.
+    fn keyword_verdict(&self, pkg: &Package, facts: &Facts, shared: &VersionFacts) -> (bool, bool) {
+        if self.keyword_cps.contains(&pkg.cp) || facts.minus_star {
             let (kw, acc) = self.keywords(pkg);
             let ok = keywords::accepted(&kw, &acc);
             return (ok, ok && keywords::is_stable(&kw, &acc));
         }
-        let kw: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let acc = &self.profile.accept_keywords;
+        let class = match self.kw_class.get() {
+            Some(c) => c,
+            None => {
+                let c = shared.kw_class(acc);
+                self.kw_class.set(Some(c));
+                c
+            }
+        };
+        let slot = class.map(|c| &shared.kw_verdicts[pkg.id.0 as usize * KW_CLASSES + c]);
+        if let Some(code) = slot.map(|s| s.load(Ordering::Relaxed)).filter(|&c| c != 0) {
+            return (code & 2 != 0, code & 4 != 0);
+        }
+        let kw: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let ok = keywords::accepted(kw, acc);
-        (ok, ok && keywords::is_stable(kw, acc))
+        let stable = ok && keywords::is_stable(kw, acc);
+        if let Some(s) = slot {
+            s.store(
+                1 | u8::from(ok) << 1 | u8::from(stable) << 2,
+                Ordering::Relaxed,
+            );
+        }
+        (ok, stable)
+    }
+
+    /// The profile-wide outcome of dense flag `id` (Sym `flag`) for a
+    /// version without package-level entries: for each of (unstable,
+    /// stable) x (no IUSE default, `+flag`, `-flag`), three bits in
+    /// [`Answer`] layout, at shift `3 * (3 * stable + default)`; bit 31
+    /// marks it computed. The IUSE default's index in IUSE does not
+    /// matter here: profile-wide tokens are of the Repo or Profile layer,
+    /// below or above every IUSE default whatever its index.
+    fn flag_code(&self, id: u32, flag: Sym, flag_count: usize) -> u32 {
+        let mut codes = self.flag_codes.borrow_mut();
+        if codes.len() < flag_count {
+            codes.resize(flag_count, 0);
+        }
+        let code = codes[id as usize];
+        if code != 0 {
+            return code;
+        }
+        // Evaluator::flag without package streams, the verdicts read once.
+        let pv = self.verdicts_of(flag);
+        let is_arch = Some(flag) == self.profile.arch;
+        let mut code = 1 << 31;
+        for stable in [false, true] {
+            let (u0, mut fo, mut ma) = (pv.use_, pv.force, pv.mask);
+            if stable {
+                fo = Verdict::latest(fo, pv.stable_force);
+                ma = Verdict::latest(ma, pv.stable_mask);
+            }
+            let (forced, masked) = (Verdict::is_on(fo), Verdict::is_on(ma));
+            for (d, default) in [None, Some(true), Some(false)].into_iter().enumerate() {
+                let iuse_default = default.map(|on| Verdict {
+                    pos: Pos::new(Layer::Iuse, 0, 0, 0),
+                    on,
+                });
+                let mut u = Verdict::latest(iuse_default, u0);
+                if stable {
+                    u = Verdict::latest(u, pv.use_stable);
+                }
+                let on = (Verdict::is_on(u) || forced || is_arch) && !masked;
+                let mut bits = 0u32;
+                if on {
+                    bits |= u32::from(Answer::ON);
+                }
+                if forced {
+                    bits |= u32::from(Answer::FORCED);
+                }
+                if masked {
+                    bits |= u32::from(Answer::MASKED);
+                }
+                code |= bits << (3 * (3 * usize::from(stable) + d));
+            }
+        }
+        codes[id as usize] = code;
+        code
     }
 
     /// What [`Evaluator::evaluate`] decides about `pkg`, reduced to an
@@ -678,27 +905,41 @@ impl<'a> Evaluator<'a> {
         }
         out.masked_by.clear();
         out.flags.clear();
-        let (kw_ok, stable) = self.keyword_verdict(pkg, facts);
+        let (kw_ok, stable) = self.keyword_verdict(pkg, facts, shared);
         out.stable = stable;
         if pkg.eapi.is_ok() {
             let own = self.package_streams(pkg, stable);
-            for (k, &(f, default)) in pkg.iuse.iter().enumerate() {
-                let iuse_default = default.map(|on| Verdict {
-                    pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
-                    on,
-                });
-                let (on, forced, masked) = self.flag(f, iuse_default, stable, own.as_ref());
-                let mut bits = 0;
-                if on {
-                    bits |= Answer::ON;
+            let ids = &shared.iuse_ids[pkg.id.0 as usize];
+            let base = 9 * usize::from(stable);
+            for (k, (&id, &(f, default))) in ids.iter().zip(&pkg.iuse).enumerate() {
+                // A flag no token of the version's own streams names is
+                // decided profile-wide: its code says it.
+                if let Some(own) = own.as_ref().filter(|own| own.iter().any(|s| s.names(f))) {
+                    let iuse_default = default.map(|on| Verdict {
+                        pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
+                        on,
+                    });
+                    let (on, forced, masked) = self.flag(f, iuse_default, stable, Some(own));
+                    let mut bits = 0;
+                    if on {
+                        bits |= Answer::ON;
+                    }
+                    if forced {
+                        bits |= Answer::FORCED;
+                    }
+                    if masked {
+                        bits |= Answer::MASKED;
+                    }
+                    out.flags.push(bits);
+                    continue;
                 }
-                if forced {
-                    bits |= Answer::FORCED;
-                }
-                if masked {
-                    bits |= Answer::MASKED;
-                }
-                out.flags.push(bits);
+                let code = self.flag_code(id, f, shared.flag_count);
+                let d = match default {
+                    None => 0,
+                    Some(true) => 1,
+                    Some(false) => 2,
+                };
+                out.flags.push((code >> (base + 3 * d)) as u8 & 7);
             }
         } else {
             out.flags.resize(pkg.iuse.len(), 0);

@@ -14,13 +14,14 @@ use anyhow::{Context, Result};
 use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
+use portolan_engine::source::Warning;
 use portolan_engine::tree::Tree;
 use rayon::prelude::*;
 use serde_json::json;
 
 use crate::progress::Progress;
 
-use super::select::{plan_profiles, profile_names, report_warnings, ProfileArgs};
+use super::select::{plan_profiles, profile_names, report_checked_warnings, ProfileArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -74,30 +75,52 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         items
     };
     let facts = VersionFacts::new(tree);
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    // Small: each profile's text is one larger write, which BufWriter passes
+    // straight through rather than copying.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     // Profiles are evaluated in parallel, a batch at a time so that output
     // stays in order and memory bounded (a batch holds about 64 MB of text).
     let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
     let mut reported = HashSet::new();
     let progress = Progress::profiles(plans.len());
+    // Output buffers are reused from batch to batch: fresh ones would be
+    // page-faulted in again each time (a tenth of the matrix's CPU).
+    let mut pool: Vec<Vec<u8>> = Vec::new();
     for chunk in plans.chunks(batch) {
-        let done: Vec<(Profile, Vec<u8>)> = chunk
-            .par_iter()
-            .map(|plan| {
-                let p = plan.stack(tree);
-                let text = render_profile(tree, &p, &selection, &facts, args.json);
-                progress.inc(1);
-                (p, text)
+        let mut bufs: Vec<Vec<u8>> = (0..chunk.len())
+            .map(|_| pool.pop().unwrap_or_default())
+            .collect();
+        // Each task renders a few profiles together, version by version, so
+        // that a version's rendered answers are looked up while in cache.
+        let done: Vec<Vec<(Profile, Vec<Warning>)>> = chunk
+            .par_chunks(GROUP)
+            .zip(bufs.par_chunks_mut(GROUP))
+            .map(|(group, bufs)| {
+                let profiles: Vec<Profile> = group.iter().map(|plan| plan.stack(tree)).collect();
+                render_profiles(tree, &profiles, &selection, &facts, args.json, bufs);
+                progress.inc(group.len());
+                profiles
+                    .into_iter()
+                    .map(|p| {
+                        let categories = tree.check_profile_categories(&p);
+                        (p, categories)
+                    })
+                    .collect()
             })
             .collect();
-        for (p, text) in done {
-            progress.suspend(|| report_warnings(tree, &p, &mut reported));
+        for ((p, categories), mut text) in done.into_iter().flatten().zip(bufs) {
+            progress.suspend(|| report_checked_warnings(&p, &categories, &mut reported));
             out.write_all(&text)?;
+            text.clear();
+            pool.push(text);
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// How many profiles one task renders together (see [`render_profiles`]).
+const GROUP: usize = 16;
 
 /// One entry of the selection: a version, with the renderings of its
 /// distinct answers so far, or a name that matched nothing.
@@ -108,14 +131,47 @@ enum Item<'a> {
 
 /// A version's line after the profile name, once per distinct answer:
 /// profiles mostly agree about a version, so a whole matrix renders each
-/// answer once and copies it for every profile that gives it.
+/// answer once and copies it for every profile that gives it. Answers
+/// that fit are keyed by their [`pack`]ed form (no heap key to hash and
+/// compare), the others by the answer itself.
 #[derive(Default)]
-struct Rendered(Mutex<HashMap<Answer, Box<[u8]>>>);
+struct Rendered(Mutex<Seen>);
+
+#[derive(Default)]
+struct Seen {
+    packed: HashMap<u128, Box<[u8]>>,
+    other: HashMap<Answer, Box<[u8]>>,
+}
+
+/// `answer` as one integer, when it has at most 36 flags and 3 mask
+/// reasons: 3 bits per flag from bit 0, `stable` at bit 108, and each
+/// mask reason as 4 bits (its kind plus one) from bit 109. The flag count
+/// is the version's IUSE length, so within one version the packing is
+/// one-to-one.
+fn pack(a: &Answer) -> Option<u128> {
+    if a.flags.len() > 36 || a.masked_by.len() > 3 {
+        return None;
+    }
+    let mut key = 0u128;
+    for (i, &bits) in a.flags.iter().enumerate() {
+        key |= u128::from(bits & 7) << (3 * i);
+    }
+    key |= u128::from(a.stable) << 108;
+    for (i, &m) in a.masked_by.iter().enumerate() {
+        key |= (m as u128 + 1) << (109 + 4 * i);
+    }
+    Some(key)
+}
 
 impl Rendered {
     fn write(&self, pkg: &Package, answer: &Answer, json: bool, buf: &mut Vec<u8>) {
+        let key = pack(answer);
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(text) = seen.get(answer) {
+        let known = match key {
+            Some(k) => seen.packed.get(&k),
+            None => seen.other.get(answer),
+        };
+        if let Some(text) = known {
             buf.extend_from_slice(text);
             return;
         }
@@ -126,55 +182,80 @@ impl Rendered {
             text_suffix(&mut text, pkg, answer);
         }
         buf.extend_from_slice(text.as_bytes());
-        seen.insert(answer.clone(), text.into_bytes().into_boxed_slice());
-    }
-}
-
-fn render_profile(
-    tree: &Tree,
-    p: &Profile,
-    selection: &[Item],
-    facts: &VersionFacts,
-    json: bool,
-) -> Vec<u8> {
-    let ev = Evaluator::new(tree, p);
-    let mut buf: Vec<u8> = Vec::with_capacity(selection.len() * 256);
-    // The line's start, the same for every version of this profile.
-    let mut prefix = String::new();
-    if json {
-        prefix.push_str("{\"profile\":");
-        json_str(&mut prefix, &p.name);
-    } else {
-        prefix.push_str(&p.name);
-        prefix.push_str("  ");
-    }
-    let mut answer = Answer::default();
-    for item in selection {
-        match item {
-            Item::Version(pkg, rendered) => {
-                ev.answer_into(pkg, facts, &mut answer);
-                buf.extend_from_slice(prefix.as_bytes());
-                rendered.write(pkg, &answer, json, &mut buf);
+        let text = text.into_bytes().into_boxed_slice();
+        match key {
+            Some(k) => {
+                seen.packed.insert(k, text);
             }
-            Item::NotFound(asked) => {
-                let (cpv, repo) = match asked.split_once("::") {
-                    Some((c, r)) => (c, Some(r)),
-                    None => (asked.as_str(), None),
-                };
-                if json {
-                    buf.extend_from_slice(
-                        json!({"profile": p.name, "cpv": cpv, "repo": repo, "error": "not found"})
-                            .to_string()
-                            .as_bytes(),
-                    );
-                } else {
-                    let _ = write!(buf, "{}  {cpv}  not found", p.name);
-                }
-                buf.push(b'\n');
+            None => {
+                seen.other.insert(answer.clone(), text);
             }
         }
     }
-    buf
+}
+
+/// The output of each of `profiles` into `bufs` (as many, empty), in
+/// order. Versions are the outer loop:
+/// the profiles of a group look a version's answers up one after the
+/// other while its table is in cache, rather than once per pass over the
+/// whole selection.
+fn render_profiles(
+    tree: &Tree,
+    profiles: &[Profile],
+    selection: &[Item],
+    facts: &VersionFacts,
+    json: bool,
+    bufs: &mut [Vec<u8>],
+) {
+    let evs: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
+    for buf in bufs.iter_mut() {
+        buf.reserve(selection.len() * 256);
+    }
+    // The line's start, the same for every version of a profile.
+    let prefixes: Vec<String> = profiles
+        .iter()
+        .map(|p| {
+            let mut prefix = String::new();
+            if json {
+                prefix.push_str("{\"profile\":");
+                json_str(&mut prefix, &p.name);
+            } else {
+                prefix.push_str(&p.name);
+                prefix.push_str("  ");
+            }
+            prefix
+        })
+        .collect();
+    let mut answer = Answer::default();
+    for item in selection {
+        for (k, ev) in evs.iter().enumerate() {
+            let buf = &mut bufs[k];
+            match item {
+                Item::Version(pkg, rendered) => {
+                    ev.answer_into(pkg, facts, &mut answer);
+                    buf.extend_from_slice(prefixes[k].as_bytes());
+                    rendered.write(pkg, &answer, json, buf);
+                }
+                Item::NotFound(asked) => {
+                    let name = &profiles[k].name;
+                    let (cpv, repo) = match asked.split_once("::") {
+                        Some((c, r)) => (c, Some(r)),
+                        None => (asked.as_str(), None),
+                    };
+                    if json {
+                        buf.extend_from_slice(
+                            json!({"profile": name, "cpv": cpv, "repo": repo, "error": "not found"})
+                                .to_string()
+                                .as_bytes(),
+                        );
+                    } else {
+                        let _ = write!(buf, "{name}  {cpv}  not found");
+                    }
+                    buf.push(b'\n');
+                }
+            }
+        }
+    }
 }
 
 /// The `query --json` line after the profile: `,"cpv":...}` and newline.

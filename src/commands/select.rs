@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use portolan_engine::profile::node::NodeId;
 use portolan_engine::profile::stack::{Fold, Profile};
+use portolan_engine::source::Warning;
 use portolan_engine::tree::Tree;
 
 #[derive(clap::Args, Clone)]
@@ -84,7 +85,18 @@ pub fn plan_profiles(tree: &mut Tree, names: &[String]) -> Result<Vec<Planned>> 
 /// `reported`.
 pub fn report_warnings(tree: &Tree, profile: &Profile, reported: &mut HashSet<String>) {
     let categories = tree.check_profile_categories(profile);
-    for w in profile.warnings.iter().chain(&categories) {
+    report_checked_warnings(profile, &categories, reported);
+}
+
+/// [`report_warnings`] with the category check already made (`categories`,
+/// from [`Tree::check_profile_categories`]), so that callers stacking
+/// profiles in parallel make it there rather than on the printing thread.
+pub fn report_checked_warnings(
+    profile: &Profile,
+    categories: &[Warning],
+    reported: &mut HashSet<String>,
+) {
+    for w in profile.warnings.iter().chain(categories) {
         let text = w.to_string();
         if !reported.contains(&text) {
             eprintln!("{text}");

@@ -611,12 +611,28 @@ impl Profile {
     /// flags of the final profile-wide USE with that prefix.
     fn derive_use_expand_vars(&mut self) {
         let use_ = self.global_use();
-        for var in self.use_expand.clone() {
-            let prefix = format!("{}_", var.to_lowercase());
-            let mut values: Vec<&str> = use_
-                .iter()
-                .filter_map(|f| f.as_str().strip_prefix(prefix.as_str()))
-                .collect();
+        let vars = self.use_expand.clone();
+        let prefixes: Vec<String> = vars
+            .iter()
+            .map(|var| format!("{}_", var.to_lowercase()))
+            .collect();
+        // Two variables may share a prefix (same name up to case).
+        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::default();
+        for (i, p) in prefixes.iter().enumerate() {
+            by_prefix.entry(p.as_str()).or_default().push(i);
+        }
+        // One pass over USE: a flag belongs to every variable whose prefix
+        // ends at one of its underscores (prefixes end with `_`).
+        let mut values: Vec<Vec<&str>> = vec![Vec::new(); vars.len()];
+        for f in &use_ {
+            let f = f.as_str();
+            for (i, _) in f.match_indices('_') {
+                for &v in by_prefix.get(&f[..=i]).into_iter().flatten() {
+                    values[v].push(&f[i + 1..]);
+                }
+            }
+        }
+        for (var, mut values) in vars.into_iter().zip(values) {
             values.sort_unstable();
             let had = self.vars.get(&var).and_then(|v| v.loc.clone());
             if !values.is_empty() || self.vars.contains_key(&var) {
