@@ -124,11 +124,10 @@ impl Atom {
                 "=" => o == Ordering::Equal,
                 ">=" => o != Ordering::Less,
                 ">" => o == Ordering::Greater,
-                "~" => {
-                    let a = Version::parse(t.version.without_revision());
-                    let b = Version::parse(v.without_revision());
-                    matches!((a, b), (Some(a), Some(b)) if compare(&a, &b) == Ordering::Equal)
-                }
+                // Portage compares the versions without revision as strings
+                // (`xs[2] != ver` in match_from_list): `~c/p-1_beta` does
+                // not match `c/p-1_beta0`.
+                "~" => t.version.without_revision() == v.without_revision(),
                 "=*" => glob(&self.cp, &v.text, &t.version.text),
                 _ => false,
             };
