@@ -417,35 +417,43 @@ struct ByCp<T> {
 
 impl<T: Copy> ByCp<T> {
     fn new(pairs: impl IntoIterator<Item = (Sym, T)>) -> ByCp<T> {
-        let mut index: HashMap<Sym, (u32, u32)> = HashMap::default();
+        let pairs = pairs.into_iter();
+        let mut index: HashMap<Sym, (u32, u32)> =
+            HashMap::with_capacity_and_hasher(pairs.size_hint().0, Default::default());
         // (group, item) with groups numbered in order of first appearance;
         // index holds (group, length) until the starts are known.
-        let mut tagged: Vec<(u32, T)> = Vec::new();
+        let mut tagged: Vec<(u32, T)> = Vec::with_capacity(pairs.size_hint().0);
         for (cp, item) in pairs {
             let next = index.len() as u32;
             let g = index.entry(cp).or_insert((next, 0));
             g.1 += 1;
             tagged.push((g.0, item));
         }
-        // Stable: each group keeps its items' order.
-        tagged.sort_by_key(|&(g, _)| g);
-        let mut starts = vec![0u32; index.len()];
+        // Where each group starts, then each item placed at its group's
+        // next slot: every group keeps its items' order.
+        let mut next = vec![0u32; index.len()];
         for &(g, len) in index.values() {
-            starts[g as usize] = len;
+            next[g as usize] = len;
         }
         let mut at = 0u32;
-        for s in &mut starts {
-            let len = *s;
-            *s = at;
+        for n in &mut next {
+            let len = *n;
+            *n = at;
             at += len;
         }
         for v in index.values_mut() {
-            v.0 = starts[v.0 as usize];
+            v.0 = next[v.0 as usize];
         }
-        ByCp {
-            index,
-            items: tagged.into_iter().map(|(_, item)| item).collect(),
+        let mut items: Vec<T> = match tagged.first() {
+            Some(&(_, filler)) => vec![filler; tagged.len()],
+            None => Vec::new(),
+        };
+        for (g, item) in tagged {
+            let slot = &mut next[g as usize];
+            items[*slot as usize] = item;
+            *slot += 1;
         }
+        ByCp { index, items }
     }
 
     fn get(&self, cp: &Sym) -> Option<&[T]> {
