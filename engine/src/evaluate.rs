@@ -364,13 +364,13 @@ pub struct Evaluator<'a> {
     pub tree: &'a Tree,
     pub profile: &'a Profile,
     /// cp -> (node index in the stack, table, entry), in stack order.
-    entries: HashMap<Sym, Vec<(u16, Table, &'a AtomEntry)>>,
+    entries: ByCp<(u16, Table, &'a AtomEntry)>,
     /// The packages with package.keywords or package.accept_keywords
     /// entries: only their keyword verdicts depend on more than
     /// ACCEPT_KEYWORDS.
     keyword_cps: ahash::HashSet<Sym>,
-    masks: HashMap<Sym, Vec<MaskAtom<'a>>>,
-    unmasks: HashMap<Sym, Vec<MaskAtom<'a>>>,
+    masks: ByCp<MaskAtom<'a>>,
+    unmasks: ByCp<MaskAtom<'a>>,
     accept_license: AcceptLicense,
     /// IUSE_IMPLICIT and the USE_EXPAND_IMPLICIT values (EAPI 5+).
     implicit: Vec<Sym>,
@@ -398,6 +398,7 @@ struct ProfileVerdicts {
     stable_mask: Option<Verdict>,
 }
 
+#[derive(Clone, Copy)]
 struct MaskAtom<'a> {
     atom: &'a Atom,
     loc: &'a Loc,
@@ -405,51 +406,96 @@ struct MaskAtom<'a> {
     scope: Option<crate::repo::RepoId>,
 }
 
+/// Items grouped by package name, each group in the order given, all in
+/// one vector: an evaluator is built per profile, and a map of small
+/// vectors cost thousands of allocations (and as many frees) each time.
+struct ByCp<T> {
+    /// cp -> (start, length) in `items`.
+    index: HashMap<Sym, (u32, u32)>,
+    items: Vec<T>,
+}
+
+impl<T: Copy> ByCp<T> {
+    fn new(pairs: impl IntoIterator<Item = (Sym, T)>) -> ByCp<T> {
+        let pairs = pairs.into_iter();
+        let mut index: HashMap<Sym, (u32, u32)> =
+            HashMap::with_capacity_and_hasher(pairs.size_hint().0, Default::default());
+        // (group, item) with groups numbered in order of first appearance;
+        // index holds (group, length) until the starts are known.
+        let mut tagged: Vec<(u32, T)> = Vec::with_capacity(pairs.size_hint().0);
+        for (cp, item) in pairs {
+            let next = index.len() as u32;
+            let g = index.entry(cp).or_insert((next, 0));
+            g.1 += 1;
+            tagged.push((g.0, item));
+        }
+        // Where each group starts, then each item placed at its group's
+        // next slot: every group keeps its items' order.
+        let mut next = vec![0u32; index.len()];
+        for &(g, len) in index.values() {
+            next[g as usize] = len;
+        }
+        let mut at = 0u32;
+        for n in &mut next {
+            let len = *n;
+            *n = at;
+            at += len;
+        }
+        for v in index.values_mut() {
+            v.0 = next[v.0 as usize];
+        }
+        let mut items: Vec<T> = match tagged.first() {
+            Some(&(_, filler)) => vec![filler; tagged.len()],
+            None => Vec::new(),
+        };
+        for (g, item) in tagged {
+            let slot = &mut next[g as usize];
+            items[*slot as usize] = item;
+            *slot += 1;
+        }
+        ByCp { index, items }
+    }
+
+    fn get(&self, cp: &Sym) -> Option<&[T]> {
+        let &(start, len) = self.index.get(cp)?;
+        Some(&self.items[start as usize..(start + len) as usize])
+    }
+
+    fn contains_key(&self, cp: &Sym) -> bool {
+        self.index.contains_key(cp)
+    }
+}
+
 impl<'a> Evaluator<'a> {
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
-        let mut entries: HashMap<Sym, Vec<(u16, Table, &AtomEntry)>> = HashMap::default();
+        let mut entries: Vec<(Sym, (u16, Table, &AtomEntry))> = Vec::new();
         let mut keyword_cps = ahash::HashSet::default();
         for (i, &id) in profile.stack.iter().enumerate() {
             let node = tree.nodes.get(id);
             for t in TABLES {
                 for e in &table(node, t).entries {
-                    entries.entry(e.atom.cp).or_default().push((i as u16, t, e));
+                    entries.push((e.atom.cp, (i as u16, t, e)));
                     if matches!(t, Table::Keywords | Table::AcceptKeywords) {
                         keyword_cps.insert(e.atom.cp);
                     }
                 }
             }
         }
-        let mut masks: HashMap<Sym, Vec<MaskAtom>> = HashMap::default();
-        let mut unmasks: HashMap<Sym, Vec<MaskAtom>> = HashMap::default();
-        for m in &tree.repo_masks {
-            masks.entry(m.atom.cp).or_default().push(MaskAtom {
-                atom: &m.atom,
-                loc: &m.loc,
-                scope: Some(m.scope),
-            });
-        }
-        for (a, l) in &profile.package_mask {
-            masks.entry(a.cp).or_default().push(MaskAtom {
-                atom: a,
-                loc: l,
-                scope: None,
-            });
-        }
-        for m in &tree.repo_unmasks {
-            unmasks.entry(m.atom.cp).or_default().push(MaskAtom {
-                atom: &m.atom,
-                loc: &m.loc,
-                scope: Some(m.scope),
-            });
-        }
-        for (a, l) in &profile.package_unmask {
-            unmasks.entry(a.cp).or_default().push(MaskAtom {
-                atom: a,
-                loc: l,
-                scope: None,
-            });
-        }
+        let entries = ByCp::new(entries);
+        let masks = ByCp::new(
+            tree.repo_masks
+                .iter()
+                .map(|m| (&m.atom, &m.loc, Some(m.scope)))
+                .chain(profile.package_mask.iter().map(|(a, l)| (a, l, None)))
+                .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
+        );
+        let unmasks = ByCp::new(
+            tree.repo_unmasks
+                .iter()
+                .map(|m| (&m.atom, &m.loc, Some(m.scope)))
+                .chain(profile.package_unmask.iter().map(|(a, l)| (a, l, None)))
+                .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
+        );
         let mut warnings = Vec::new();
         let accept_license =
             AcceptLicense::new(&profile.accept_license, &tree.license_groups, &mut warnings);

@@ -2,7 +2,9 @@
 //! repository-level files (package.mask, license_groups, categories,
 //! profiles.desc) and the profile nodes, each read once.
 
-use ahash::HashSet;
+use std::sync::{Arc, Mutex};
+
+use ahash::{HashMap, HashSet};
 
 use crate::atom::{Atom, AtomOptions};
 use crate::cache::CacheOptions;
@@ -11,7 +13,7 @@ use crate::intern::Sym;
 use crate::license::LicenseGroups;
 use crate::package::{PackageError, PackageIndex};
 use crate::profile::files::{self, FileError, ListEntry, ProfileFileKind};
-use crate::profile::node::{NodeStore, ProfileError};
+use crate::profile::node::{NodeId, NodeStore, ProfileError};
 use crate::profile::stack::{Profile, Stacker};
 use crate::repo::{RepoId, RepoSet};
 use crate::source::{Loc, Warning};
@@ -55,6 +57,10 @@ pub struct Tree {
     pub categories: HashSet<Sym>,
     pub profiles_desc: Vec<ProfileDesc>,
     pub warnings: Vec<Warning>,
+    /// [`Tree::check_profile_categories`]'s findings per node: a node's
+    /// lines and the categories do not change once loaded, and the matrix
+    /// commands check the same nodes for hundreds of profiles.
+    category_checks: Mutex<HashMap<NodeId, Arc<[Warning]>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +114,7 @@ impl Tree {
             profiles_desc: Vec::new(),
             warnings,
             repos,
+            category_checks: Mutex::default(),
         };
         tree.load_repo_files()?;
         Ok(tree)
@@ -272,28 +279,52 @@ impl Tree {
             if !seen.insert(id) {
                 continue;
             }
-            let node = self.nodes.get(id);
-            for table in [
-                &node.package_use,
-                &node.package_use_mask,
-                &node.package_use_force,
-                &node.package_use_stable_mask,
-                &node.package_use_stable_force,
-                &node.package_accept_keywords,
-                &node.package_keywords,
-            ] {
-                for e in &table.entries {
-                    let cat = e.atom.category();
-                    if !self.categories.contains(&Sym::new(cat)) {
-                        if let Some(t) = e.tokens.first() {
-                            out.push(Warning {
-                                loc: t.loc.clone(),
-                                message: format!(
-                                    "'{}': category '{cat}' is in no repository's categories; the line matches nothing",
-                                    e.atom
-                                ),
-                            });
-                        }
+            let known = self
+                .category_checks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&id)
+                .cloned();
+            let found = match known {
+                Some(found) => found,
+                None => {
+                    let found: Arc<[Warning]> = self.check_node_categories(id).into();
+                    self.category_checks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(id, found.clone());
+                    found
+                }
+            };
+            out.extend(found.iter().cloned());
+        }
+        out
+    }
+
+    /// [`Tree::check_profile_categories`] for the lines of one node.
+    fn check_node_categories(&self, id: NodeId) -> Vec<Warning> {
+        let mut out = Vec::new();
+        let node = self.nodes.get(id);
+        for table in [
+            &node.package_use,
+            &node.package_use_mask,
+            &node.package_use_force,
+            &node.package_use_stable_mask,
+            &node.package_use_stable_force,
+            &node.package_accept_keywords,
+            &node.package_keywords,
+        ] {
+            for e in &table.entries {
+                let cat = e.atom.category();
+                if !self.categories.contains(&Sym::new(cat)) {
+                    if let Some(t) = e.tokens.first() {
+                        out.push(Warning {
+                            loc: t.loc.clone(),
+                            message: format!(
+                                "'{}': category '{cat}' is in no repository's categories; the line matches nothing",
+                                e.atom
+                            ),
+                        });
                     }
                 }
             }

@@ -227,14 +227,28 @@ fn render_profiles(
         })
         .collect();
     let mut answer = Answer::default();
+    // The previous profile's answer for this version and its rendering:
+    // neighbouring profiles mostly agree, and comparing with it skips the
+    // shared table's lock and lookup.
+    let mut last = Answer::default();
+    let mut last_text: Vec<u8> = Vec::new();
     for item in selection {
+        last_text.clear();
         for (k, ev) in evs.iter().enumerate() {
             let buf = &mut bufs[k];
             match item {
                 Item::Version(pkg, rendered) => {
                     ev.answer_into(pkg, facts, &mut answer);
                     buf.extend_from_slice(prefixes[k].as_bytes());
+                    if !last_text.is_empty() && answer == last {
+                        buf.extend_from_slice(&last_text);
+                        continue;
+                    }
+                    let start = buf.len();
                     rendered.write(pkg, &answer, json, buf);
+                    last_text.clear();
+                    last_text.extend_from_slice(&buf[start..]);
+                    std::mem::swap(&mut answer, &mut last);
                 }
                 Item::NotFound(asked) => {
                     let name = &profiles[k].name;

@@ -12,6 +12,8 @@
 //!
 //! Every decision carries the file and line that made it, for `why`.
 
+use std::sync::Arc;
+
 use ahash::HashMap;
 
 use crate::intern::Sym;
@@ -105,7 +107,10 @@ impl Wild {
 /// The last token per flag, plus wildcards, of one token stream.
 #[derive(Clone, Debug, Default)]
 pub struct FlagStream {
-    last: HashMap<Sym, Decision>,
+    /// Shared until changed: each node's fold starts as a clone of its
+    /// parent's, and each profile as a clone of its fold, while most
+    /// nodes add no use.force / use.mask tokens.
+    last: Arc<HashMap<Sym, Decision>>,
     wild: Vec<Wild>,
 }
 
@@ -154,7 +159,7 @@ impl FlagStream {
             origin: origin.clone(),
             token,
         };
-        match self.last.entry(flag) {
+        match Arc::make_mut(&mut self.last).entry(flag) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 if e.get().pos <= pos {
                     e.insert(d);

@@ -590,21 +590,21 @@ impl Profile {
                 });
             }
         }
-        self.package_mask = masks.items.values().cloned().collect();
-        self.package_unmask = unmasks.items.values().cloned().collect();
+        self.package_mask = masks.items.values().map(|v| (**v).clone()).collect();
+        self.package_unmask = unmasks.items.values().map(|v| (**v).clone()).collect();
         self.system = packages
             .items
             .values()
-            .filter(|((_, system), _)| *system)
-            .map(|((a, _), l)| (a.clone(), l.clone()))
+            .filter(|v| v.0 .1)
+            .map(|v| (v.0 .0.clone(), v.1.clone()))
             .collect();
         self.profile_set = profile_set
             .items
             .values()
-            .filter(|((_, system), _)| !*system)
-            .map(|((a, _), l)| (a.clone(), l.clone()))
+            .filter(|v| !v.0 .1)
+            .map(|v| (v.0 .0.clone(), v.1.clone()))
             .collect();
-        self.provided = provided.items.values().cloned().collect();
+        self.provided = provided.items.values().map(|v| (**v).clone()).collect();
     }
 
     /// USE_EXPAND variables as Portage reports them after `regenerate`: the
@@ -697,9 +697,11 @@ fn signed(l: &Listed<Sym>) -> String {
 }
 
 /// Shape (A) of spec §8.3: an ordered set with removal by exact string.
+/// Keys and items are shared (Arc): every node's fold starts as a clone of
+/// its first parent's, and package.mask alone holds thousands of entries.
 #[derive(Clone, Debug)]
 struct RemovalList<T> {
-    items: indexmap_lite::Map<String, (T, Loc)>,
+    items: indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>,
     unmatched: Vec<(Loc, String)>,
 }
 
@@ -715,11 +717,12 @@ impl<T> Default for RemovalList<T> {
 impl<T> RemovalList<T> {
     fn apply(&mut self, loc: &Loc, remove: bool, key: String, value: T) {
         if remove {
-            if self.items.remove(&key).is_none() {
+            if self.items.remove(key.as_str()).is_none() {
                 self.unmatched.push((loc.clone(), key));
             }
         } else {
-            self.items.insert(key, (value, loc.clone()));
+            self.items
+                .insert(Arc::from(key), Arc::new((value, loc.clone())));
         }
     }
 
@@ -733,9 +736,13 @@ impl<T> RemovalList<T> {
 mod indexmap_lite {
     use ahash::HashMap;
 
+    use std::borrow::Borrow;
+    use std::hash::Hash;
+
+    /// Values in insertion order (a removed one leaves a hole); `index`
+    /// says where each key's value sits.
     #[derive(Clone, Debug)]
     pub struct Map<K, V> {
-        keys: Vec<Option<K>>,
         values: Vec<Option<V>>,
         index: HashMap<K, usize>,
     }
@@ -743,32 +750,31 @@ mod indexmap_lite {
     impl<K, V> Default for Map<K, V> {
         fn default() -> Self {
             Map {
-                keys: Vec::new(),
                 values: Vec::new(),
                 index: HashMap::default(),
             }
         }
     }
 
-    impl<K: std::hash::Hash + Eq + Clone, V> Map<K, V> {
+    impl<K: Hash + Eq, V> Map<K, V> {
         pub fn insert(&mut self, k: K, v: V) {
             if let Some(&i) = self.index.get(&k) {
                 self.values[i] = Some(v);
             } else {
-                self.index.insert(k.clone(), self.keys.len());
-                self.keys.push(Some(k));
+                self.index.insert(k, self.values.len());
                 self.values.push(Some(v));
             }
         }
 
-        pub fn remove(&mut self, k: &K) -> Option<V> {
+        pub fn remove<Q: Hash + Eq + ?Sized>(&mut self, k: &Q) -> Option<V>
+        where
+            K: Borrow<Q>,
+        {
             let i = self.index.remove(k)?;
-            self.keys[i] = None;
             self.values[i].take()
         }
 
         pub fn clear(&mut self) {
-            self.keys.clear();
             self.values.clear();
             self.index.clear();
         }
