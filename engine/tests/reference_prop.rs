@@ -12,13 +12,16 @@
 //! overrides it (read here, since an explicit `cases` would otherwise hide
 //! proptest's own reading of that variable).
 
+#[path = "common/reference.rs"]
+mod common;
+use common::{fast_state, strs};
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use portolan_engine::atom::Atom as FastAtom;
-use portolan_engine::evaluate::{Evaluator, PackageState};
-use portolan_engine::intern::Sym;
+use portolan_engine::evaluate::Evaluator;
 use portolan_engine::reference::package::{RefPackage, RefState};
 use portolan_engine::reference::profile::RefProfile;
 use portolan_engine::reference::RefRepo;
@@ -484,34 +487,6 @@ fn write_repo(spec: &RepoSpec, empty_parent: Option<(usize, usize)>) -> (PathBuf
         "[DEFAULT]\nmain-repo = test\n\n[test]\nlocation = test\n",
     );
     (root, names)
-}
-
-fn strs(v: &[Sym]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-fn fast_state(s: &PackageState) -> RefState {
-    RefState {
-        visible: s.visible,
-        masked_by: s
-            .masked_by
-            .iter()
-            .map(|r| r.kind.as_str().to_owned())
-            .collect(),
-        stable: s.stable,
-        use_: strs(&s.use_),
-        forced: strs(&s.forced),
-        masked: strs(&s.masked),
-        enabled: sorted(strs(&s.enabled)),
-        iuse_effective: sorted(strs(&s.iuse_effective)),
-        keywords: sorted(strs(&s.keywords)),
-        accepted: sorted(strs(&s.accepted)),
-    }
 }
 
 fn normalized(mut r: RefState) -> RefState {

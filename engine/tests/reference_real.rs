@@ -2,10 +2,13 @@
 //! the real corpus: four profiles, every profile-level answer, and every
 //! 10th package version's USE, force, mask, keywords and visibility.
 
+#[path = "common/reference.rs"]
+mod common;
+use common::{fast_state, strs};
+
 use std::path::Path;
 
-use portolan_engine::evaluate::{Evaluator, PackageState};
-use portolan_engine::intern::Sym;
+use portolan_engine::evaluate::Evaluator;
 use portolan_engine::reference::package::{RefPackage, RefState};
 use portolan_engine::reference::profile::RefProfile;
 use portolan_engine::reference::RefRepo;
@@ -18,35 +21,6 @@ const PROFILES: [&str; 4] = [
     "genpack-overlay:genpack/amd64/paravirt",
     "coreos-overlay:coreos/amd64/generic/prod",
 ];
-
-fn strs(v: &[Sym]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-/// The fast path's answer in the reference's shape.
-fn fast_state(s: &PackageState) -> RefState {
-    RefState {
-        visible: s.visible,
-        masked_by: s
-            .masked_by
-            .iter()
-            .map(|r| r.kind.as_str().to_owned())
-            .collect(),
-        stable: s.stable,
-        use_: strs(&s.use_),
-        forced: strs(&s.forced),
-        masked: strs(&s.masked),
-        enabled: sorted(strs(&s.enabled)),
-        iuse_effective: sorted(strs(&s.iuse_effective)),
-        keywords: sorted(strs(&s.keywords)),
-        accepted: sorted(strs(&s.accepted)),
-    }
-}
 
 /// The reference's answer with the order-free lists sorted.
 pub fn normalized(mut r: RefState) -> RefState {
