@@ -19,7 +19,7 @@ use portolan_engine::profile::flags::FlagStream;
 use portolan_engine::profile::node::{AtomTable, ProfileNode};
 use portolan_engine::profile::stack::{Profile, INCREMENTALS};
 use portolan_engine::source::Loc;
-use portolan_engine::tree::Tree;
+use portolan_engine::tree::{RepoMask, Tree};
 use portolan_solver::{profile::universe_for, solve, DepClasses, Problem, Request, Verdict};
 use serde_json::{json, Value};
 
@@ -584,26 +584,23 @@ fn scoped(tree: &Tree, atom: &Atom, scope: portolan_engine::repo::RepoId) -> Str
 }
 
 fn masks(tree: &Tree, p: &Profile) -> Vec<(String, Loc)> {
-    tree.repo_masks
-        .iter()
-        .map(|m| (scoped(tree, &m.atom, m.scope), m.loc.clone()))
-        .chain(
-            p.package_mask
-                .iter()
-                .map(|(a, l)| (a.to_string(), l.clone())),
-        )
-        .collect()
+    repo_then_profile(tree, &tree.repo_masks, &p.package_mask)
 }
 
 fn unmasks(tree: &Tree, p: &Profile) -> Vec<(String, Loc)> {
-    tree.repo_unmasks
-        .iter()
+    repo_then_profile(tree, &tree.repo_unmasks, &p.package_unmask)
+}
+
+/// Repository-level entries (named with the repository they apply to),
+/// then the profile's own.
+fn repo_then_profile(
+    tree: &Tree,
+    repo: &[RepoMask],
+    profile: &[(Atom, Loc)],
+) -> Vec<(String, Loc)> {
+    repo.iter()
         .map(|m| (scoped(tree, &m.atom, m.scope), m.loc.clone()))
-        .chain(
-            p.package_unmask
-                .iter()
-                .map(|(a, l)| (a.to_string(), l.clone())),
-        )
+        .chain(profile.iter().map(|(a, l)| (a.to_string(), l.clone())))
         .collect()
 }
 
