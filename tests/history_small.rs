@@ -216,6 +216,13 @@ fn run(h: &Hist, args: &[&str]) -> Run {
     portolan(&all)
 }
 
+/// `portolan bisect --repo hist --good GOOD --bad BAD EXTRA...`.
+fn bisect(h: &Hist, good: &str, bad: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["bisect", "--repo", "hist", "--good", good, "--bad", bad];
+    args.extend(extra);
+    run(h, &args)
+}
+
 fn diff_json(h: &Hist, from: &str, to: &str, profiles: &[&str]) -> Vec<Value> {
     let mut args = vec!["diff", "--repo", "hist", from, to, "--format", "json"];
     for p in profiles {
@@ -248,34 +255,10 @@ fn first_bad(r: &Run) -> &str {
 fn bisect_finds_each_breaking_commit() {
     let h = build();
     // The mask, among unrelated commits.
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.initial,
-            "--bad",
-            &h.unmask,
-            "--all-profiles",
-        ],
-    );
+    let r = bisect(&h, &h.initial, &h.unmask, &["--all-profiles"]);
     // At the unmask everything installs again: nothing to find.
     assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.initial,
-            "--bad",
-            &h.unrelated2,
-            "--all-profiles",
-        ],
-    );
+    let r = bisect(&h, &h.initial, &h.unrelated2, &["--all-profiles"]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(
         first_bad(&r),
@@ -296,20 +279,7 @@ fn bisect_finds_each_breaking_commit() {
     );
 
     // The dropped keyword breaks arm64 only.
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.unmask,
-            "--bad",
-            &h.unrelated3,
-            "--profile",
-            "hist/arm64",
-        ],
-    );
+    let r = bisect(&h, &h.unmask, &h.unrelated3, &["--profile", "hist/arm64"]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(
         first_bad(&r),
@@ -317,36 +287,11 @@ fn bisect_finds_each_breaking_commit() {
     );
     let kw_line = format!("{}:2", file(&h, "metadata/md5-cache/app-misc/tool-1"));
     assert!(r.stdout.contains(&kw_line), "{}", r.stdout);
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.unmask,
-            "--bad",
-            &h.unrelated3,
-            "--profile",
-            "hist/amd64",
-        ],
-    );
+    let r = bisect(&h, &h.unmask, &h.unrelated3, &["--profile", "hist/amd64"]);
     assert_eq!(r.code, Some(1), "{}{}", r.stdout, r.stderr);
 
     // The forced flag breaks tool's dev-libs/lib[-ssl].
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.restore_keyword,
-            "--bad",
-            &h.unrelated4,
-            "--all-profiles",
-        ],
-    );
+    let r = bisect(&h, &h.restore_keyword, &h.unrelated4, &["--all-profiles"]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(
         first_bad(&r),
@@ -356,21 +301,11 @@ fn bisect_finds_each_breaking_commit() {
     assert!(r.stdout.contains(&force_line), "{}", r.stdout);
 
     // A version's visibility, by name.
-    let r = run(
+    let r = bisect(
         &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            "HEAD~9",
-            "--bad",
-            "HEAD~7",
-            "--profile",
-            "hist/amd64",
-            "--visible",
-            "dev-libs/lib-1",
-        ],
+        "HEAD~9",
+        "HEAD~7",
+        &["--profile", "hist/amd64", "--visible", "dev-libs/lib-1"],
     );
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(
@@ -522,19 +457,7 @@ fn diff_names_each_change_with_its_file_and_line() {
 fn bad_input_and_broken_commits() {
     let h = build();
     // GOOD after BAD: not an ancestor.
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &h.force,
-            "--bad",
-            &h.mask,
-            "--all-profiles",
-        ],
-    );
+    let r = bisect(&h, &h.force, &h.mask, &["--all-profiles"]);
     assert_eq!(r.code, Some(2), "{}{}", r.stdout, r.stderr);
     assert!(
         r.stderr.contains("is not a first-parent ancestor"),
@@ -590,19 +513,7 @@ fn bad_input_and_broken_commits() {
     std::fs::remove_dir_all(&plain).unwrap();
 
     // GOOD and BAD the same.
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            "HEAD",
-            "--bad",
-            "HEAD",
-            "--all-profiles",
-        ],
-    );
+    let r = bisect(&h, "HEAD", "HEAD", &["--all-profiles"]);
     assert_eq!(r.code, Some(2));
 
     // A commit whose md5-cache does not load is skipped and reported; here
@@ -632,20 +543,7 @@ fn bad_input_and_broken_commits() {
             ),
         ],
     );
-    let r = run(
-        &h,
-        &[
-            "bisect",
-            "--repo",
-            "hist",
-            "--good",
-            &good,
-            "--bad",
-            &bad,
-            "--profile",
-            "hist/amd64",
-        ],
-    );
+    let r = bisect(&h, &good, &bad, &["--profile", "hist/amd64"]);
     assert_eq!(r.code, Some(0), "{}{}", r.stdout, r.stderr);
     assert_eq!(first_bad(&r), format!("{bad} mask lib and fix the entry"));
     assert!(
