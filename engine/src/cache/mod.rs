@@ -341,56 +341,42 @@ impl RepoLoad<'_> {
                 let fields = r.fields.iter().map(|f| f.map(|x| x.to_native()));
                 CacheEntry::from_mapped(&path, text, fields)
             };
-            if let (Some(r), Some((stamp, hash))) = (cached, old) {
+            if let (Some(r), Some((stamp, _))) = (cached, old) {
                 if stamp == now && !racy(&stamp) {
                     let entry = mapped(r).ok_or_else(bad_ranges)?;
                     loaded.push((category, pf, entry));
-                    records.push(Record { stamp, hash });
-                    self.stats.reused += 1;
-                    continue;
-                }
-                // Changed or racy: the bytes decide.
-                let Ok(bytes) = self.fs.read(&path) else {
-                    return Ok(None);
-                };
-                let h = xxhash_rust::xxh3::xxh3_64(&bytes);
-                if h == hash {
-                    let entry = mapped(r).ok_or_else(bad_ranges)?;
-                    loaded.push((category, pf, entry));
-                    dirty |= now != stamp;
                     records.push(Record {
-                        stamp: now,
-                        hash: h,
+                        stamp,
+                        hash: r.hash.to_native(),
                     });
                     self.stats.reused += 1;
                     continue;
                 }
-                dirty = true;
-                let Ok(entry) = CacheEntry::from_bytes(&path, bytes) else {
-                    return Ok(None);
-                };
-                loaded.push((category, pf, entry));
-                records.push(Record {
-                    stamp: now,
-                    hash: h,
-                });
-                self.stats.parsed += 1;
-            } else {
-                dirty = true;
-                let Ok(bytes) = self.fs.read(&path) else {
-                    return Ok(None);
-                };
-                let h = xxhash_rust::xxh3::xxh3_64(&bytes);
-                let Ok(entry) = CacheEntry::from_bytes(&path, bytes) else {
-                    return Ok(None);
-                };
-                loaded.push((category, pf, entry));
-                records.push(Record {
-                    stamp: now,
-                    hash: h,
-                });
-                self.stats.parsed += 1;
             }
+            // New, changed or racy: the bytes decide.
+            let Ok(bytes) = self.fs.read(&path) else {
+                return Ok(None);
+            };
+            let h = xxhash_rust::xxh3::xxh3_64(&bytes);
+            records.push(Record {
+                stamp: now,
+                hash: h,
+            });
+            if let (Some(r), Some((stamp, hash))) = (cached, old) {
+                if h == hash {
+                    let entry = mapped(r).ok_or_else(bad_ranges)?;
+                    loaded.push((category, pf, entry));
+                    dirty |= now != stamp;
+                    self.stats.reused += 1;
+                    continue;
+                }
+            }
+            dirty = true;
+            let Ok(entry) = CacheEntry::from_bytes(&path, bytes) else {
+                return Ok(None);
+            };
+            loaded.push((category, pf, entry));
+            self.stats.parsed += 1;
         }
         Ok(Some((loaded, records, dirs, dirty)))
     }
