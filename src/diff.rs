@@ -662,26 +662,18 @@ fn entry_list(
         m
     };
     let (ca, cb) = (count(&a), count(&b));
-    for (entry, locs) in &ca {
-        let have = cb.get(entry).map_or(0, Vec::len);
-        for l in locs.iter().skip(have) {
-            out.push(Change::Entry {
-                list,
-                entry: entry.clone(),
-                added: false,
-                at: Some(l.clone()),
-            });
-        }
-    }
-    for (entry, locs) in &cb {
-        let had = ca.get(entry).map_or(0, Vec::len);
-        for l in locs.iter().skip(had) {
-            out.push(Change::Entry {
-                list,
-                entry: entry.clone(),
-                added: true,
-                at: Some(l.clone()),
-            });
+    // Occurrences beyond what the other side has: removed from `a`, added in `b`.
+    for (this, other, added) in [(&ca, &cb, false), (&cb, &ca, true)] {
+        for (entry, locs) in this {
+            let there = other.get(entry).map_or(0, Vec::len);
+            for l in locs.iter().skip(there) {
+                out.push(Change::Entry {
+                    list,
+                    entry: entry.clone(),
+                    added,
+                    at: Some(l.clone()),
+                });
+            }
         }
     }
 }
