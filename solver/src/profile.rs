@@ -79,7 +79,9 @@ impl Reach {
 
     /// `roots` and every package reachable from them.
     pub fn closure(&self, roots: impl IntoIterator<Item = Sym>) -> HashSet<Sym> {
-        closure_by(roots, |cp| self.deps.get(&cp).cloned().unwrap_or_default())
+        closure_by(roots, |cp| {
+            self.deps.get(&cp).into_iter().flatten().copied()
+        })
     }
 }
 
@@ -109,9 +111,9 @@ fn named_deps(tree: &Tree, cp: Sym) -> Vec<Sym> {
 }
 
 /// `roots` and everything reachable from them through `next`.
-fn closure_by(
+fn closure_by<I: IntoIterator<Item = Sym>>(
     roots: impl IntoIterator<Item = Sym>,
-    mut next: impl FnMut(Sym) -> Vec<Sym>,
+    mut next: impl FnMut(Sym) -> I,
 ) -> HashSet<Sym> {
     let mut seen: HashSet<Sym> = HashSet::new();
     let mut todo: Vec<Sym> = roots.into_iter().filter(|&cp| seen.insert(cp)).collect();
