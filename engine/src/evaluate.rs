@@ -11,9 +11,8 @@
 //! package.use lines (interleaved by node); then forced flags and ARCH are
 //! added and masked flags removed.
 
-use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ahash::HashMap;
 
@@ -160,6 +159,12 @@ pub struct VersionFacts {
     iuse_ids: Vec<Box<[u32]>>,
     /// How many dense flag ids there are.
     flag_count: usize,
+    /// Dense flag id -> flag, and back.
+    flags: Vec<Sym>,
+    ids: HashMap<Sym, u32>,
+    /// The dense ids of the flags a wildcard prefix covers (`""` for
+    /// `-*`), as profiles ask for them.
+    prefixes: Mutex<HashMap<&'static str, Arc<[u32]>>>,
     /// The distinct ACCEPT_KEYWORDS values met so far; a profile's index
     /// here is its keyword class (profiles of one arch share it).
     kw_classes: Mutex<Vec<Vec<Sym>>>,
@@ -202,13 +207,43 @@ impl VersionFacts {
             })
             .collect();
         let n = tree.packages.len();
+        let mut flags = vec![Sym::new(""); ids.len()];
+        for (&f, &id) in &ids {
+            flags[id as usize] = f;
+        }
         VersionFacts {
             facts: (0..n).map(|_| OnceLock::new()).collect(),
             iuse_ids,
             flag_count: ids.len(),
+            flags,
+            ids,
+            prefixes: Mutex::default(),
             kw_classes: Mutex::new(Vec::new()),
             kw_verdicts: (0..n * KW_CLASSES).map(|_| AtomicU8::new(0)).collect(),
         }
+    }
+
+    /// The dense ids of the flags starting with `prefix`.
+    fn with_prefix(&self, prefix: &'static str) -> Arc<[u32]> {
+        let mut known = self.prefixes.lock().unwrap_or_else(|e| e.into_inner());
+        known
+            .entry(prefix)
+            .or_insert_with(|| {
+                (0..self.flag_count as u32)
+                    .filter(|&id| self.flags[id as usize].as_str().starts_with(prefix))
+                    .collect()
+            })
+            .clone()
+    }
+
+    /// The dense flag ids of `pkg`'s IUSE, in IUSE order.
+    pub fn iuse_ids(&self, pkg: &Package) -> &[u32] {
+        &self.iuse_ids[pkg.id.0 as usize]
+    }
+
+    /// How many dense flag ids there are.
+    pub fn flag_count(&self) -> usize {
+        self.flag_count
     }
 
     /// The keyword class of a profile's ACCEPT_KEYWORDS, if cached.
@@ -344,6 +379,11 @@ const TABLES: [Table; 8] = [
     Table::Keywords,
 ];
 
+/// Whether `t` holds flag tokens (rather than keywords).
+fn is_flag_table(t: Table) -> bool {
+    !matches!(t, Table::AcceptKeywords | Table::Keywords)
+}
+
 fn table(node: &ProfileNode, t: Table) -> &AtomTable {
     match t {
         Table::Use => &node.package_use,
@@ -374,22 +414,31 @@ pub struct Evaluator<'a> {
     accept_license: AcceptLicense,
     /// IUSE_IMPLICIT and the USE_EXPAND_IMPLICIT values (EAPI 5+).
     implicit: Vec<Sym>,
-    /// Profile-wide verdicts per flag: the same for every package, so
-    /// computed once (most packages have no package-level entries at all).
-    memo: RefCell<HashMap<Sym, ProfileVerdicts>>,
-    /// [`Evaluator::implicit_on`], unstable and stable, once computed.
-    implicit_on: RefCell<[Option<Vec<bool>>; 2]>,
-    /// Per dense flag id of a [`VersionFacts`], the flag's profile-wide
-    /// outcome (see [`Evaluator::flag_code`]), 0 until computed.
-    flag_codes: RefCell<Vec<u32>>,
-    /// The profile's keyword class in the [`VersionFacts`] it is used
-    /// with: None until asked, Some(None) when not cached.
-    kw_class: Cell<Option<Option<usize>>>,
+    /// The caches below are filled on first use and shared by every
+    /// thread: a matrix evaluates one version under many profiles at once.
+    /// [`Evaluator::implicit_on`], unstable and stable.
+    implicit_on: [OnceLock<Vec<bool>>; 2],
+    /// Per dense flag id of the [`VersionFacts`] it is used with, the
+    /// flag's profile-wide outcome (see [`Evaluator::flag_table`]).
+    flag_codes: OnceLock<Box<[u32]>>,
+    /// The profile's keyword class in that [`VersionFacts`] (None when
+    /// not cached).
+    kw_class: OnceLock<Option<usize>>,
     pub warnings: Vec<Warning>,
 }
 
-#[derive(Clone, Copy, Debug, Default)]
-struct ProfileVerdicts {
+/// A profile's settings that decide a version it says nothing particular
+/// about, besides flag codes (see [`Evaluator::base`]).
+#[derive(PartialEq, Eq, Hash)]
+pub(crate) struct Base<'a> {
+    accept_keywords: &'a [Sym],
+    accept_license: &'a [String],
+    implicit: &'a [Sym],
+    arch: Option<Sym>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ProfileVerdicts {
     use_: Option<Verdict>,
     use_stable: Option<Verdict>,
     force: Option<Verdict>,
@@ -524,12 +573,135 @@ impl<'a> Evaluator<'a> {
             unmasks,
             accept_license,
             implicit,
-            memo: RefCell::new(HashMap::default()),
-            implicit_on: RefCell::new([None, None]),
-            flag_codes: RefCell::new(Vec::new()),
-            kw_class: Cell::new(None),
+            implicit_on: [OnceLock::new(), OnceLock::new()],
+            flag_codes: OnceLock::new(),
+            kw_class: OnceLock::new(),
             warnings,
         }
+    }
+
+    /// The packages (cp) this profile says something about in particular:
+    /// package-level entries of any node, masks and unmasks (repository
+    /// ones included). A version of any other package is decided by
+    /// ACCEPT_KEYWORDS, ACCEPT_LICENSE, the implicit flags and the
+    /// profile-wide flag table alone (see [`crate::matrix`]).
+    pub(crate) fn named_packages(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.entries
+            .index
+            .keys()
+            .chain(self.masks.index.keys())
+            .chain(self.unmasks.index.keys())
+            .copied()
+    }
+
+    /// What decides a version of a package the profile names nowhere,
+    /// besides its flag table: two profiles with equal parts answer alike.
+    pub(crate) fn base(&self) -> Base<'_> {
+        Base {
+            accept_keywords: &self.profile.accept_keywords,
+            accept_license: &self.profile.accept_license,
+            implicit: &self.implicit,
+            arch: self.profile.arch,
+        }
+    }
+
+    /// What the base decides about `pkg` under a profile without
+    /// package.keywords or package.accept_keywords lines for its package
+    /// (see [`Evaluator::names_keywords`]; the result is meaningless under
+    /// one with them): bit 0 keywords accepted, bit 1
+    /// stable, bit 2 every license accepted, bit 3 invalid metadata. Two
+    /// such profiles agreeing on it and on the codes of the version's
+    /// flags answer alike (see [`crate::matrix`]).
+    pub(crate) fn base_verdict(&self, pkg: &Package, shared: &VersionFacts) -> u8 {
+        let facts = shared.get(pkg);
+        let (ok, stable) = self.keyword_verdict(pkg, facts, shared);
+        let invalid = match &pkg.eapi {
+            Ok(eapi) => facts.invalid || self.outside_implicit(eapi, facts),
+            Err(_) => true,
+        };
+        u8::from(ok)
+            | u8::from(stable) << 1
+            | u8::from(self.accepts_licenses(pkg)) << 2
+            | u8::from(invalid) << 3
+    }
+
+    /// Whether a conditional names a flag outside IUSE that is not
+    /// implicit in this profile (EAPI 5+).
+    fn outside_implicit(&self, eapi: &crate::eapi::Eapi, facts: &Facts) -> bool {
+        eapi.profile_iuse_injection()
+            && facts
+                .outside_iuse
+                .iter()
+                .any(|f| self.implicit.binary_search(f).is_err())
+    }
+
+    /// The identity of what this profile says about package `cp` in
+    /// particular, appended to `key`: its package-level entries (position
+    /// in the stack, table, and the node's entry itself), masks and
+    /// unmasks (file and line, and scope). Two profiles with equal keys
+    /// read the same lines at the same stack positions; with equal bases
+    /// and equal profile-wide verdicts of the flags those lines name (see
+    /// [`Evaluator::package_flags`]), they answer alike for every
+    /// version of `cp`. False when some line has a wildcard flag token,
+    /// whose comparison with profile-wide tokens would involve every flag
+    /// it covers: such a profile is evaluated on its own.
+    pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>) -> bool {
+        let entries = self.entries.get(&cp).unwrap_or_default();
+        key.push(entries.len() as u64);
+        for &(node, table, entry) in entries {
+            if is_flag_table(table) && entry.tokens.iter().any(|t| t.is_wildcard()) {
+                return false;
+            }
+            key.push(u64::from(node) << 8 | table as u64);
+            key.push(std::ptr::from_ref(entry) as usize as u64);
+        }
+        for masks in [&self.masks, &self.unmasks] {
+            let masks = masks.get(&cp).unwrap_or_default();
+            key.push(masks.len() as u64);
+            for m in masks {
+                key.push(Arc::as_ptr(&m.loc.file).cast::<u8>() as usize as u64);
+                let scope = m.scope.map_or(0, |r| u64::from(r.0) + 1);
+                key.push(u64::from(m.loc.line) << 32 | scope);
+            }
+        }
+        true
+    }
+
+    /// Whether this profile has package.keywords or
+    /// package.accept_keywords lines for `cp`: its keyword verdict on
+    /// `cp`'s versions then depends on ACCEPT_KEYWORDS itself, not only on
+    /// the base verdict.
+    pub(crate) fn names_keywords(&self, cp: Sym) -> bool {
+        self.keyword_cps.contains(&cp)
+    }
+
+    /// Whether `flag` is this profile's arch (enabled unless masked).
+    pub(crate) fn is_arch(&self, flag: Sym) -> bool {
+        self.profile.arch == Some(flag)
+    }
+
+    /// The flags named by this profile's package.use-style lines for
+    /// `cp` (exact tokens; see [`Evaluator::package_key`]).
+    pub(crate) fn package_flags(&self, cp: Sym, out: &mut Vec<Sym>) {
+        for &(_, table, entry) in self.entries.get(&cp).unwrap_or_default() {
+            if is_flag_table(table) {
+                out.extend(entry.tokens.iter().map(|t| t.name));
+            }
+        }
+    }
+
+    /// The profile-wide verdicts of `flag`, positions included.
+    pub(crate) fn flag_verdicts(&self, flag: Sym) -> ProfileVerdicts {
+        self.verdicts_of(flag)
+    }
+
+    /// Whether every license `pkg` names is acceptable; if not, its
+    /// answer depends on the USE of implicit flags too (see
+    /// [`Evaluator::answer_into`]).
+    pub(crate) fn accepts_licenses(&self, pkg: &Package) -> bool {
+        pkg.license_names
+            .iter()
+            .all(|&l| self.accept_license.accepts(l))
     }
 
     /// The entries of table `t` matching `pkg`, per node in stack order,
@@ -740,17 +912,9 @@ impl<'a> Evaluator<'a> {
         })
     }
 
-    /// The profile-wide verdicts of `flag`, computed once per evaluator.
-    fn profile_verdicts(&self, flag: Sym) -> ProfileVerdicts {
-        if let Some(v) = self.memo.borrow().get(&flag) {
-            return *v;
-        }
-        let v = self.verdicts_of(flag);
-        self.memo.borrow_mut().insert(flag, v);
-        v
-    }
-
-    /// [`Evaluator::profile_verdicts`] without the memo.
+    /// The profile-wide verdicts of `flag`: a lookup per stream. (Not
+    /// memoised: evaluators are shared by threads, and a lock per flag
+    /// cost more than the lookups.)
     fn verdicts_of(&self, flag: Sym) -> ProfileVerdicts {
         let p = self.profile;
         ProfileVerdicts {
@@ -823,7 +987,7 @@ impl<'a> Evaluator<'a> {
         stable: bool,
         own: Option<&[OwnStream; 3]>,
     ) -> (bool, bool, bool) {
-        let pv = self.profile_verdicts(flag);
+        let pv = self.verdicts_of(flag);
         let mut u = Verdict::latest(iuse_default, pv.use_);
         let mut fo = pv.force;
         let mut ma = pv.mask;
@@ -854,14 +1018,7 @@ impl<'a> Evaluator<'a> {
             return (ok, ok && keywords::is_stable(&kw, &acc));
         }
         let acc = &self.profile.accept_keywords;
-        let class = match self.kw_class.get() {
-            Some(c) => c,
-            None => {
-                let c = shared.kw_class(acc);
-                self.kw_class.set(Some(c));
-                c
-            }
-        };
+        let class = *self.kw_class.get_or_init(|| shared.kw_class(acc));
         let slot = class.map(|c| &shared.kw_verdicts[pkg.id.0 as usize * KW_CLASSES + c]);
         if let Some(code) = slot.map(|s| s.load(Ordering::Relaxed)).filter(|&c| c != 0) {
             return (code & 2 != 0, code & 4 != 0);
@@ -878,58 +1035,46 @@ impl<'a> Evaluator<'a> {
         (ok, stable)
     }
 
-    /// The profile-wide outcome of dense flag `id` (Sym `flag`) for a
-    /// version without package-level entries: for each of (unstable,
-    /// stable) x (no IUSE default, `+flag`, `-flag`), three bits in
-    /// [`Answer`] layout, at shift `3 * (3 * stable + default)`; bit 31
-    /// marks it computed. The IUSE default's index in IUSE does not
-    /// matter here: profile-wide tokens are of the Repo or Profile layer,
-    /// below or above every IUSE default whatever its index.
-    fn flag_code(&self, id: u32, flag: Sym, flag_count: usize) -> u32 {
-        let mut codes = self.flag_codes.borrow_mut();
-        if codes.len() < flag_count {
-            codes.resize(flag_count, 0);
-        }
-        let code = codes[id as usize];
-        if code != 0 {
-            return code;
-        }
-        // Evaluator::flag without package streams, the verdicts read once.
-        let pv = self.verdicts_of(flag);
-        let is_arch = Some(flag) == self.profile.arch;
-        let mut code = 1 << 31;
-        for stable in [false, true] {
-            let (u0, mut fo, mut ma) = (pv.use_, pv.force, pv.mask);
-            if stable {
-                fo = Verdict::latest(fo, pv.stable_force);
-                ma = Verdict::latest(ma, pv.stable_mask);
+    /// Per dense flag id of `shared`, the flag's profile-wide outcome for
+    /// a version without package-level entries (see [`flag_code`]).
+    ///
+    /// Only the flags some profile-wide stream names (exactly or through a
+    /// wildcard) and the arch can differ from the code of a flag nothing
+    /// names, so only those are worked out: a few hundred of the
+    /// thousands of flags a tree's IUSE has.
+    pub(crate) fn flag_table(&self, shared: &VersionFacts) -> &[u32] {
+        self.flag_codes.get_or_init(|| {
+            let p = self.profile;
+            let mut table = vec![flag_code(ProfileVerdicts::default(), false); shared.flag_count];
+            let mut fill = |id: u32| {
+                let flag = shared.flags[id as usize];
+                table[id as usize] = flag_code(self.verdicts_of(flag), Some(flag) == p.arch);
+            };
+            let streams = [
+                &p.use_defaults,
+                &p.use_stable,
+                &p.use_force,
+                &p.use_stable_force,
+                &p.use_mask,
+                &p.use_stable_mask,
+            ];
+            for s in streams {
+                for flag in s.named() {
+                    if let Some(&id) = shared.ids.get(&flag) {
+                        fill(id);
+                    }
+                }
+                for prefix in s.wildcards() {
+                    for &id in shared.with_prefix(prefix).iter() {
+                        fill(id);
+                    }
+                }
             }
-            let (forced, masked) = (Verdict::is_on(fo), Verdict::is_on(ma));
-            for (d, default) in [None, Some(true), Some(false)].into_iter().enumerate() {
-                let iuse_default = default.map(|on| Verdict {
-                    pos: Pos::new(Layer::Iuse, 0, 0, 0),
-                    on,
-                });
-                let mut u = Verdict::latest(iuse_default, u0);
-                if stable {
-                    u = Verdict::latest(u, pv.use_stable);
-                }
-                let on = (Verdict::is_on(u) || forced || is_arch) && !masked;
-                let mut bits = 0u32;
-                if on {
-                    bits |= u32::from(Answer::ON);
-                }
-                if forced {
-                    bits |= u32::from(Answer::FORCED);
-                }
-                if masked {
-                    bits |= u32::from(Answer::MASKED);
-                }
-                code |= bits << (3 * (3 * usize::from(stable) + d));
+            if let Some(&id) = p.arch.and_then(|a| shared.ids.get(&a)) {
+                fill(id);
             }
-        }
-        codes[id as usize] = code;
-        code
+            table.into_boxed_slice()
+        })
     }
 
     /// What [`Evaluator::evaluate`] decides about `pkg`, reduced to an
@@ -940,11 +1085,7 @@ impl<'a> Evaluator<'a> {
         let facts = shared.get(pkg);
         // A license outside ACCEPT_LICENSE is decided over the USE of every
         // implicit flag too: evaluate in full (rare).
-        if !pkg
-            .license_names
-            .iter()
-            .all(|&l| self.accept_license.accepts(l))
-        {
+        if !self.accepts_licenses(pkg) {
             let state = self.evaluate(pkg);
             out.fill_from(pkg, &state);
             return;
@@ -956,6 +1097,7 @@ impl<'a> Evaluator<'a> {
         if pkg.eapi.is_ok() {
             let own = self.package_streams(pkg, stable);
             let ids = &shared.iuse_ids[pkg.id.0 as usize];
+            let table = self.flag_table(shared);
             let base = 9 * usize::from(stable);
             for (k, (&id, &(f, default))) in ids.iter().zip(&pkg.iuse).enumerate() {
                 // A flag no token of the version's own streams names is
@@ -979,7 +1121,7 @@ impl<'a> Evaluator<'a> {
                     out.flags.push(bits);
                     continue;
                 }
-                let code = self.flag_code(id, f, shared.flag_count);
+                let code = table[id as usize];
                 let d = match default {
                     None => 0,
                     Some(true) => 1,
@@ -998,12 +1140,7 @@ impl<'a> Evaluator<'a> {
         }
         match &pkg.eapi {
             Ok(eapi) => {
-                let outside = eapi.profile_iuse_injection()
-                    && facts
-                        .outside_iuse
-                        .iter()
-                        .any(|f| self.implicit.binary_search(f).is_err());
-                if facts.invalid || outside {
+                if facts.invalid || self.outside_implicit(eapi, facts) {
                     out.masked_by.push(MaskKind::Invalid);
                 }
             }
@@ -1016,18 +1153,12 @@ impl<'a> Evaluator<'a> {
 
     /// Whether each implicit flag is enabled for a version without
     /// package-level entries, stable or not.
-    fn implicit_on(&self, stable: bool) -> std::cell::Ref<'_, [bool]> {
-        let k = usize::from(stable);
-        if self.implicit_on.borrow()[k].is_none() {
-            let on: Vec<bool> = self
-                .implicit
+    fn implicit_on(&self, stable: bool) -> &[bool] {
+        self.implicit_on[usize::from(stable)].get_or_init(|| {
+            self.implicit
                 .iter()
                 .map(|&f| self.flag(f, None, stable, None).0)
-                .collect();
-            self.implicit_on.borrow_mut()[k] = Some(on);
-        }
-        std::cell::Ref::map(self.implicit_on.borrow(), |v| {
-            v[k].as_deref().unwrap_or_default()
+                .collect()
         })
     }
 
@@ -1258,4 +1389,46 @@ fn masked_licenses(r: &Reduced<'_, Sym>, acceptable: &AcceptLicense, out: &mut V
 
 fn join(v: &[Sym]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The profile-wide outcome of a flag with profile-wide verdicts `pv` for a
+/// version without package-level entries: for each of (unstable, stable) x
+/// (no IUSE default, `+flag`, `-flag`), three bits in [`Answer`] layout, at
+/// shift `3 * (3 * stable + default)`; bit 31 is always set. The IUSE
+/// default's index in IUSE does not matter here: profile-wide tokens are
+/// of the Repo or Profile layer, below or above every IUSE default
+/// whatever its index.
+fn flag_code(pv: ProfileVerdicts, is_arch: bool) -> u32 {
+    let mut code = 1 << 31;
+    for stable in [false, true] {
+        let (u0, mut fo, mut ma) = (pv.use_, pv.force, pv.mask);
+        if stable {
+            fo = Verdict::latest(fo, pv.stable_force);
+            ma = Verdict::latest(ma, pv.stable_mask);
+        }
+        let (forced, masked) = (Verdict::is_on(fo), Verdict::is_on(ma));
+        for (d, default) in [None, Some(true), Some(false)].into_iter().enumerate() {
+            let iuse_default = default.map(|on| Verdict {
+                pos: Pos::new(Layer::Iuse, 0, 0, 0),
+                on,
+            });
+            let mut u = Verdict::latest(iuse_default, u0);
+            if stable {
+                u = Verdict::latest(u, pv.use_stable);
+            }
+            let on = (Verdict::is_on(u) || forced || is_arch) && !masked;
+            let mut bits = 0u32;
+            if on {
+                bits |= u32::from(Answer::ON);
+            }
+            if forced {
+                bits |= u32::from(Answer::FORCED);
+            }
+            if masked {
+                bits |= u32::from(Answer::MASKED);
+            }
+            code |= bits << (3 * (3 * usize::from(stable) + d));
+        }
+    }
+    code
 }

@@ -15,6 +15,7 @@ pub mod fs;
 pub mod intern;
 pub mod keywords;
 pub mod license;
+pub mod matrix;
 pub mod md5cache;
 pub mod memo;
 pub mod package;

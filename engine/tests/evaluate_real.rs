@@ -156,12 +156,13 @@ fn coreos_prod_masks_and_forces() {
 }
 
 /// The reduced answer `query` prints (`Evaluator::answer_into`, which skips
-/// explanations and implicit flags) is the full evaluation's, for every
-/// version under a spread of profiles (every arch, both EAPI and overlay
-/// profiles).
+/// explanations and implicit flags, and the `Matrix` that asks it once per
+/// group of agreeing profiles) is the full evaluation's, for every version
+/// under a spread of profiles (every arch, both EAPI and overlay profiles).
 #[test]
 fn answers_agree_with_full_evaluation() {
     use portolan_engine::evaluate::{Answer, VersionFacts};
+    use portolan_engine::matrix::Matrix;
     let mut tree = tree().lock().unwrap();
     let names: Vec<String> = tree
         .profiles_desc
@@ -176,14 +177,26 @@ fn answers_agree_with_full_evaluation() {
     assert!(profiles.len() > 70);
     let tree = &*tree;
     let facts = VersionFacts::new(tree);
+    let evaluators: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
+    let versions: Vec<_> = tree.packages.packages.iter().collect();
+    // The whole matrix at once, which evaluates one profile per group of
+    // agreeing ones: the same answers.
+    let matrix = Matrix::new(&evaluators, &versions, &facts);
     let mut answer = Answer::default();
     let (mut masked, mut forced, mut licensed) = (0, 0, 0);
-    for p in &profiles {
-        let ev = Evaluator::new(tree, p);
-        for pkg in &tree.packages.packages {
+    for (k, (p, ev)) in profiles.iter().zip(&evaluators).enumerate() {
+        for (i, pkg) in versions.iter().enumerate() {
             let state = ev.evaluate(pkg);
+            let full = Answer::of(pkg, &state);
             ev.answer_into(pkg, &facts, &mut answer);
-            assert_eq!(answer, Answer::of(pkg, &state), "{} {}", p.name, pkg.cpv());
+            assert_eq!(answer, full, "{} {}", p.name, pkg.cpv());
+            assert_eq!(
+                matrix.columns[i].answer(k),
+                &full,
+                "matrix: {} {}",
+                p.name,
+                pkg.cpv()
+            );
             masked += usize::from(!state.visible);
             forced += usize::from(!state.forced.is_empty());
             licensed += usize::from(state.masked_by.iter().any(|m| m.kind == MaskKind::License));

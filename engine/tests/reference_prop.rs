@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use portolan_engine::atom::Atom as FastAtom;
-use portolan_engine::evaluate::Evaluator;
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
+use portolan_engine::matrix::Matrix;
 use portolan_engine::reference::package::{RefPackage, RefState};
 use portolan_engine::reference::profile::RefProfile;
 use portolan_engine::reference::RefRepo;
@@ -509,9 +510,16 @@ type Answers = Vec<(String, Vec<String>)>;
 fn fast_answers(root: &Path, names: &[String]) -> Answers {
     let repos = RepoSet::from_repos_conf(&root.join("repos.conf")).unwrap();
     let mut tree = Tree::load(repos).unwrap();
+    let profiles: Vec<_> = names.iter().map(|n| tree.profile(n).unwrap()).collect();
+    let tree = &tree;
+    // The matrix (one evaluation per group of agreeing profiles) must give
+    // each pair's own answer; a difference shows in the compared lines.
+    let evaluators: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
+    let versions: Vec<_> = tree.packages.packages.iter().collect();
+    let facts = VersionFacts::new(tree);
+    let matrix = Matrix::new(&evaluators, &versions, &facts);
     let mut out = Vec::new();
-    for name in names {
-        let p = tree.profile(name).unwrap();
+    for (k, (name, p)) in names.iter().zip(&profiles).enumerate() {
         let mut lines = vec![
             format!(
                 "vars {:?}",
@@ -526,9 +534,19 @@ fn fast_answers(root: &Path, names: &[String]) -> Answers {
             format!("system {:?}", atoms(&p.system)),
             format!("profile {:?}", atoms(&p.profile_set)),
         ];
-        let ev = Evaluator::new(&tree, &p);
-        for pkg in &tree.packages.packages {
-            lines.push(format!("{} {:?}", pkg.cpv(), fast_state(&ev.evaluate(pkg))));
+        let ev = &evaluators[k];
+        for (i, pkg) in versions.iter().enumerate() {
+            let state = ev.evaluate(pkg);
+            let full = Answer::of(pkg, &state);
+            let from_matrix = matrix.columns[i].answer(k);
+            let mut line = format!("{} {:?}", pkg.cpv(), fast_state(&state));
+            if from_matrix != &full {
+                let _ = write!(
+                    line,
+                    " (matrix answer differs: {from_matrix:?} vs {full:?})"
+                );
+            }
+            lines.push(line);
         }
         lines[6..].sort();
         out.push((name.clone(), lines));

@@ -2,16 +2,16 @@
 //! [--json] [CPV...]`: visibility and USE of package versions per profile.
 
 use std::collections::HashSet;
+use std::io::{IoSlice, Write as _};
+use std::os::fd::AsFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use ahash::HashMap;
 use anyhow::{Context, Result};
 use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
+use portolan_engine::matrix::Matrix;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::source::Warning;
@@ -54,11 +54,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let tree = &*tree;
     // Resolve the selection once, in output order.
     let selection: Vec<Item> = if wanted.is_empty() {
-        tree.packages
-            .packages
-            .iter()
-            .map(|p| Item::Version(p, Rendered::default()))
-            .collect()
+        tree.packages.packages.iter().map(Item::Version).collect()
     } else {
         let mut items = Vec::new();
         for w in &wanted {
@@ -66,209 +62,167 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             if found.is_empty() {
                 items.push(Item::NotFound(w.clone()));
             }
-            items.extend(
-                found
-                    .into_iter()
-                    .map(|p| Item::Version(p, Rendered::default())),
-            );
+            items.extend(found.into_iter().map(Item::Version));
         }
         items
     };
-    let facts = VersionFacts::new(tree);
-    // Small: each profile's text is one larger write, which BufWriter passes
-    // straight through rather than copying.
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    // Profiles are evaluated in parallel, a batch at a time so that output
-    // stays in order and memory bounded (a batch holds about 64 MB of text).
-    let batch = (256 * 1024 / selection.len().max(1)).clamp(2 * rayon::current_num_threads(), 64);
-    let mut reported = HashSet::new();
     let progress = Progress::profiles(plans.len());
-    // Output buffers are reused from batch to batch: fresh ones would be
-    // page-faulted in again each time (a tenth of the matrix's CPU).
-    let mut pool: Vec<Vec<u8>> = Vec::new();
-    for chunk in plans.chunks(batch) {
-        let mut bufs: Vec<Vec<u8>> = (0..chunk.len())
-            .map(|_| pool.pop().unwrap_or_default())
-            .collect();
-        // Each task renders a few profiles together, version by version, so
-        // that a version's rendered answers are looked up while in cache.
-        let done: Vec<Vec<(Profile, Vec<Warning>)>> = chunk
-            .par_chunks(GROUP)
-            .zip(bufs.par_chunks_mut(GROUP))
-            .map(|(group, bufs)| {
-                let profiles: Vec<Profile> = group.iter().map(|plan| plan.stack(tree)).collect();
-                render_profiles(tree, &profiles, &selection, &facts, args.json, bufs);
-                progress.inc(group.len());
-                profiles
-                    .into_iter()
-                    .map(|p| {
-                        let categories = tree.check_profile_categories(&p);
-                        (p, categories)
-                    })
-                    .collect()
-            })
-            .collect();
-        for ((p, categories), mut text) in done.into_iter().flatten().zip(bufs) {
-            progress.suspend(|| report_checked_warnings(&p, &categories, &mut reported));
-            out.write_all(&text)?;
-            text.clear();
-            pool.push(text);
+    // Every profile stacked at once (a whole matrix is answered version by
+    // version, across profiles), its warnings printed in order.
+    let stacked: Vec<(Profile, Vec<Warning>)> = plans
+        .par_iter()
+        .map(|plan| {
+            let p = plan.stack(tree);
+            let categories = tree.check_profile_categories(&p);
+            (p, categories)
+        })
+        .collect();
+    let mut reported = HashSet::new();
+    for (p, categories) in &stacked {
+        progress.suspend(|| report_checked_warnings(p, categories, &mut reported));
+    }
+    let profiles: Vec<&Profile> = stacked.iter().map(|(p, _)| p).collect();
+    let evaluators: Vec<Evaluator> = profiles
+        .par_iter()
+        .map(|p| Evaluator::new(tree, p))
+        .collect();
+    let facts = VersionFacts::new(tree);
+    let versions: Vec<&Package> = selection
+        .iter()
+        .filter_map(|item| match item {
+            Item::Version(p) => Some(*p),
+            Item::NotFound(_) => None,
+        })
+        .collect();
+    let matrix = Matrix::new(&evaluators, &versions, &facts);
+    // Each version's distinct answers rendered once, after the profile.
+    let rendered: Vec<Vec<Vec<u8>>> = matrix
+        .columns
+        .par_iter()
+        .zip(&versions)
+        .map(|(column, pkg)| {
+            column
+                .answers
+                .iter()
+                .map(|a| {
+                    let mut text = String::with_capacity(256);
+                    if args.json {
+                        json_suffix(&mut text, pkg, a);
+                    } else {
+                        text_suffix(&mut text, pkg, a);
+                    }
+                    text.into_bytes()
+                })
+                .collect()
+        })
+        .collect();
+    let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
+    let mut out = Output::stdout()?;
+    for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
+        let mut version = 0;
+        for item in &selection {
+            match item {
+                Item::Version(_) => {
+                    let column = &matrix.columns[version];
+                    let text = &rendered[version][column.of_profile[k] as usize];
+                    out.push(prefix.as_bytes())?;
+                    out.push(text)?;
+                    version += 1;
+                }
+                Item::NotFound(asked) => out.owned(not_found(&profile.name, asked, args.json))?,
+            }
         }
+        progress.inc(1);
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// How many profiles one task renders together (see [`render_profiles`]).
-const GROUP: usize = 16;
-
-/// One entry of the selection: a version, with the renderings of its
-/// distinct answers so far, or a name that matched nothing.
+/// One entry of the selection: a version, or a name that matched nothing.
 enum Item<'a> {
-    Version(&'a Package, Rendered),
+    Version(&'a Package),
     NotFound(String),
 }
 
-/// A version's line after the profile name, once per distinct answer:
-/// profiles mostly agree about a version, so a whole matrix renders each
-/// answer once and copies it for every profile that gives it. Answers
-/// that fit are keyed by their [`pack`]ed form (no heap key to hash and
-/// compare), the others by the answer itself.
-#[derive(Default)]
-struct Rendered(Mutex<Seen>);
-
-#[derive(Default)]
-struct Seen {
-    packed: HashMap<u128, Box<[u8]>>,
-    other: HashMap<Answer, Box<[u8]>>,
+/// The start of each of a profile's lines.
+fn prefix(profile: &Profile, json: bool) -> String {
+    let mut prefix = String::new();
+    if json {
+        prefix.push_str("{\"profile\":");
+        json_str(&mut prefix, &profile.name);
+    } else {
+        prefix.push_str(&profile.name);
+        prefix.push_str("  ");
+    }
+    prefix
 }
 
-/// `answer` as one integer, when it has at most 36 flags and 3 mask
-/// reasons: 3 bits per flag from bit 0, `stable` at bit 108, and each
-/// mask reason as 4 bits (its kind plus one) from bit 109. The flag count
-/// is the version's IUSE length, so within one version the packing is
-/// one-to-one.
-fn pack(a: &Answer) -> Option<u128> {
-    if a.flags.len() > 36 || a.masked_by.len() > 3 {
-        return None;
-    }
-    let mut key = 0u128;
-    for (i, &bits) in a.flags.iter().enumerate() {
-        key |= u128::from(bits & 7) << (3 * i);
-    }
-    key |= u128::from(a.stable) << 108;
-    for (i, &m) in a.masked_by.iter().enumerate() {
-        key |= (m as u128 + 1) << (109 + 4 * i);
-    }
-    Some(key)
+/// The line for a name in the selection that matched no version.
+fn not_found(profile: &str, asked: &str, json: bool) -> Vec<u8> {
+    let (cpv, repo) = match asked.split_once("::") {
+        Some((c, r)) => (c, Some(r)),
+        None => (asked, None),
+    };
+    let mut line = if json {
+        json!({"profile": profile, "cpv": cpv, "repo": repo, "error": "not found"}).to_string()
+    } else {
+        format!("{profile}  {cpv}  not found")
+    };
+    line.push('\n');
+    line.into_bytes()
 }
 
-impl Rendered {
-    fn write(&self, pkg: &Package, answer: &Answer, json: bool, buf: &mut Vec<u8>) {
-        let key = pack(answer);
-        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let known = match key {
-            Some(k) => seen.packed.get(&k),
-            None => seen.other.get(answer),
-        };
-        if let Some(text) = known {
-            buf.extend_from_slice(text);
-            return;
-        }
-        let mut text = String::with_capacity(256);
-        if json {
-            json_suffix(&mut text, pkg, answer);
-        } else {
-            text_suffix(&mut text, pkg, answer);
-        }
-        buf.extend_from_slice(text.as_bytes());
-        let text = text.into_bytes().into_boxed_slice();
-        match key {
-            Some(k) => {
-                seen.packed.insert(k, text);
-            }
-            None => {
-                seen.other.insert(answer.clone(), text);
-            }
-        }
-    }
+/// Standard output written with vectored writes: a matrix's lines are a
+/// profile's prefix and a version's rendered answer, shared by every
+/// profile that gives it, so they are handed to the kernel where they lie
+/// rather than copied into one buffer (hundreds of megabytes for a whole
+/// tree).
+struct Output<'a> {
+    file: std::fs::File,
+    slices: Vec<IoSlice<'a>>,
 }
 
-/// The output of each of `profiles` into `bufs` (as many, empty), in
-/// order. Versions are the outer loop:
-/// the profiles of a group look a version's answers up one after the
-/// other while its table is in cache, rather than once per pass over the
-/// whole selection.
-fn render_profiles(
-    tree: &Tree,
-    profiles: &[Profile],
-    selection: &[Item],
-    facts: &VersionFacts,
-    json: bool,
-    bufs: &mut [Vec<u8>],
-) {
-    let evs: Vec<Evaluator> = profiles.iter().map(|p| Evaluator::new(tree, p)).collect();
-    for buf in bufs.iter_mut() {
-        buf.reserve(selection.len() * 256);
-    }
-    // The line's start, the same for every version of a profile.
-    let prefixes: Vec<String> = profiles
-        .iter()
-        .map(|p| {
-            let mut prefix = String::new();
-            if json {
-                prefix.push_str("{\"profile\":");
-                json_str(&mut prefix, &p.name);
-            } else {
-                prefix.push_str(&p.name);
-                prefix.push_str("  ");
-            }
-            prefix
+/// How many slices one `writev` takes (IOV_MAX on Linux).
+const SLICES: usize = 1024;
+
+impl<'a> Output<'a> {
+    fn stdout() -> Result<Output<'a>> {
+        let fd = std::io::stdout()
+            .as_fd()
+            .try_clone_to_owned()
+            .context("duplicating standard output")?;
+        Ok(Output {
+            file: std::fs::File::from(fd),
+            slices: Vec::with_capacity(SLICES),
         })
-        .collect();
-    let mut answer = Answer::default();
-    // The previous profile's answer for this version and its rendering:
-    // neighbouring profiles mostly agree, and comparing with it skips the
-    // shared table's lock and lookup.
-    let mut last = Answer::default();
-    let mut last_text: Vec<u8> = Vec::new();
-    for item in selection {
-        last_text.clear();
-        for (k, ev) in evs.iter().enumerate() {
-            let buf = &mut bufs[k];
-            match item {
-                Item::Version(pkg, rendered) => {
-                    ev.answer_into(pkg, facts, &mut answer);
-                    buf.extend_from_slice(prefixes[k].as_bytes());
-                    if !last_text.is_empty() && answer == last {
-                        buf.extend_from_slice(&last_text);
-                        continue;
-                    }
-                    let start = buf.len();
-                    rendered.write(pkg, &answer, json, buf);
-                    last_text.clear();
-                    last_text.extend_from_slice(&buf[start..]);
-                    std::mem::swap(&mut answer, &mut last);
-                }
-                Item::NotFound(asked) => {
-                    let name = &profiles[k].name;
-                    let (cpv, repo) = match asked.split_once("::") {
-                        Some((c, r)) => (c, Some(r)),
-                        None => (asked.as_str(), None),
-                    };
-                    if json {
-                        buf.extend_from_slice(
-                            json!({"profile": name, "cpv": cpv, "repo": repo, "error": "not found"})
-                                .to_string()
-                                .as_bytes(),
-                        );
-                    } else {
-                        let _ = write!(buf, "{name}  {cpv}  not found");
-                    }
-                    buf.push(b'\n');
-                }
-            }
+    }
+
+    fn push(&mut self, bytes: &'a [u8]) -> Result<()> {
+        self.slices.push(IoSlice::new(bytes));
+        if self.slices.len() == SLICES {
+            self.flush()?;
         }
+        Ok(())
+    }
+
+    /// Writes `line`, made for one profile only, after what was pushed.
+    fn owned(&mut self, line: Vec<u8>) -> Result<()> {
+        self.flush()?;
+        self.file.write_all(&line)?;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        let mut slices = &mut self.slices[..];
+        while !slices.is_empty() {
+            let n = self.file.write_vectored(slices)?;
+            if n == 0 {
+                anyhow::bail!("standard output accepts no more bytes");
+            }
+            IoSlice::advance_slices(&mut slices, n);
+        }
+        self.slices.clear();
+        Ok(())
     }
 }
 

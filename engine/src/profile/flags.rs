@@ -56,7 +56,7 @@ pub struct Decision {
 }
 
 /// A decision without its provenance.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Verdict {
     pub pos: Pos,
     pub on: bool,
@@ -250,6 +250,19 @@ impl FlagStream {
     /// Whether some wildcard (`-*`, `-prefix_*`, `prefix_*`) is present.
     pub fn has_wildcards(&self) -> bool {
         !self.wild.is_empty()
+    }
+
+    /// Every flag some exact token names. With [`FlagStream::wildcards`],
+    /// the flags this stream can decide: any other flag's verdict is None.
+    pub fn named(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.last.keys().copied()
+    }
+
+    /// The prefix each wildcard covers (`""` for `-*`).
+    pub fn wildcards(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.wild
+            .iter()
+            .map(|w| w.prefix.map_or("", |p| p.as_str()))
     }
 }
 

@@ -1,0 +1,473 @@
+//! A whole matrix: every selected version under every profile, each
+//! version's answer worked out once per distinct relevant profile state.
+//!
+//! Profiles mostly agree about a version. Under a profile that names the
+//! version's package nowhere (no package.use, .force, .mask, .keywords or
+//! accept_keywords line, no mask or unmask for it: most pairs), the answer
+//! depends on the profile only through its *base* verdict on the version
+//! (keywords accepted, stable, licenses accepted, metadata valid: decided
+//! by ACCEPT_KEYWORDS, ACCEPT_LICENSE and the implicit flags, a few
+//! distinct values across a whole tree, see [`Evaluator::base_verdict`])
+//! and through the profile-wide codes of the version's IUSE flags
+//! ([`Evaluator::flag_table`]), most of which are the same in every
+//! profile. So for each version the profiles are split by base verdict,
+//! then by the code of each of the version's flags whose code differs
+//! between profiles (only the bits for the version's IUSE default), and
+//! one profile of each part is evaluated for all of it.
+//!
+//! A profile that does name the package joins the profiles with the same
+//! base that read the very same lines about it, at the same positions of
+//! their stacks, and agree on the profile-wide verdicts (positions
+//! included) of the flags those lines name: the package's *context*
+//! ([`Evaluator::package_key`]). Lines with wildcard flags, and parts
+//! under which a license of the version is not accepted (its answer then
+//! depends on the USE of the implicit flags too), are evaluated profile by
+//! profile.
+//!
+//! Every answer is [`Evaluator::answer_into`]'s: grouping only decides how
+//! often it is asked. `tests/evaluate_real.rs` and the reference property
+//! test compare the matrix with one evaluation per pair.
+
+use ahash::HashMap;
+use rayon::prelude::*;
+
+use crate::evaluate::{Answer, Base, Evaluator, ProfileVerdicts, VersionFacts};
+use crate::intern::Sym;
+use crate::package::Package;
+
+/// The answers of some versions under some profiles.
+pub struct Matrix {
+    /// One per version, in the order given.
+    pub columns: Vec<Column>,
+}
+
+/// One version under every profile.
+pub struct Column {
+    /// The distinct answers, in order of the first profile giving each.
+    pub answers: Vec<Answer>,
+    /// Per profile (in the order given), its answer's index in `answers`.
+    pub of_profile: Vec<u32>,
+}
+
+impl Column {
+    /// The answer under profile number `profile`.
+    pub fn answer(&self, profile: usize) -> &Answer {
+        &self.answers[self.of_profile[profile] as usize]
+    }
+}
+
+/// How one flag's profile-wide code splits the profiles: `of[p]` is the
+/// part of profile `p`, one part per distinct code.
+struct Split {
+    parts: u32,
+    of: Vec<u32>,
+}
+
+/// What the per-version work shares: each profile's base, the profiles
+/// naming each package and their contexts, and the splits of the flags
+/// whose codes differ.
+struct Plan {
+    base: Vec<u32>,
+    bases: u32,
+    /// Per package (dense id), the profiles that name it, each with its
+    /// context's number among that package's (or ALONE).
+    naming: Vec<Vec<(u32, u32)>>,
+    /// Per version, its package's dense id.
+    package_of: Vec<u32>,
+    /// Per dense flag id and IUSE default (none, `+`, `-`), how the
+    /// profiles split by the code's bits for that default; None when they
+    /// all agree.
+    splits: Vec<[Option<Split>; 3]>,
+}
+
+/// A profile's part: evaluated on its own.
+const ALONE: u32 = u32::MAX;
+/// Splits whose parts times classes exceed this renumber through a map.
+const DENSE_LIMIT: usize = 1 << 12;
+
+impl Matrix {
+    /// The answer of each of `versions` under each profile of `evaluators`
+    /// (which must come from the same tree as `facts`).
+    pub fn new(
+        evaluators: &[Evaluator<'_>],
+        versions: &[&Package],
+        facts: &VersionFacts,
+    ) -> Matrix {
+        if evaluators.is_empty() {
+            return Matrix {
+                columns: versions
+                    .iter()
+                    .map(|_| Column {
+                        answers: Vec::new(),
+                        of_profile: Vec::new(),
+                    })
+                    .collect(),
+            };
+        }
+        let plan = Plan::new(evaluators, versions, facts);
+        let columns = versions
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || Scratch::new(evaluators.len()),
+                |scratch, (i, pkg)| plan.column(evaluators, i, pkg, facts, scratch),
+            )
+            .collect();
+        Matrix { columns }
+    }
+}
+
+impl Plan {
+    fn new(evs: &[Evaluator<'_>], versions: &[&Package], facts: &VersionFacts) -> Plan {
+        let mut ids: HashMap<Sym, u32> = HashMap::default();
+        let package_of: Vec<u32> = versions
+            .iter()
+            .map(|p| {
+                let next = ids.len() as u32;
+                *ids.entry(p.cp).or_insert(next)
+            })
+            .collect();
+        let named: Vec<Vec<u32>> = evs
+            .par_iter()
+            .map(|ev| {
+                let mut v: Vec<u32> = ev
+                    .named_packages()
+                    .filter_map(|cp| ids.get(&cp).copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            })
+            .collect();
+        let mut naming: Vec<Vec<u32>> = vec![Vec::new(); ids.len()];
+        for (p, cps) in named.iter().enumerate() {
+            for &cp in cps {
+                naming[cp as usize].push(p as u32);
+            }
+        }
+        let mut known: HashMap<Base, u32> = HashMap::default();
+        let base = evs
+            .iter()
+            .map(|ev| {
+                let next = known.len() as u32;
+                *known.entry(ev.base()).or_insert(next)
+            })
+            .collect();
+        let naming = contexts(evs, &naming, versions, &package_of);
+        let tables: Vec<&[u32]> = evs.par_iter().map(|ev| ev.flag_table(facts)).collect();
+        let splits = (0..facts.flag_count())
+            .into_par_iter()
+            .map(|id| [0, 1, 2].map(|d| split(&tables, id, d)))
+            .collect();
+        Plan {
+            base,
+            bases: known.len() as u32,
+            naming,
+            package_of,
+            splits,
+        }
+    }
+
+    /// Version number `i` (`pkg`) under every profile.
+    fn column(
+        &self,
+        evs: &[Evaluator<'_>],
+        i: usize,
+        pkg: &Package,
+        facts: &VersionFacts,
+        scratch: &mut Scratch,
+    ) -> Column {
+        let Scratch {
+            part,
+            dense,
+            map,
+            answer_of,
+            verdict_of,
+            answer,
+        } = scratch;
+        // Parts 0..16 are base verdicts; naming profiles' parts (base and
+        // context) are numbered after them.
+        const NAMING: u32 = u32::MAX - 1;
+        const UNKNOWN: u8 = u8::MAX;
+        let naming = &self.naming[self.package_of[i] as usize];
+        part.clear();
+        part.resize(evs.len(), 0);
+        for &(p, _) in naming {
+            part[p as usize] = NAMING;
+        }
+        verdict_of.clear();
+        verdict_of.resize(self.bases as usize, UNKNOWN);
+        // A license not accepted is decided over the USE of the flags its
+        // conditionals name: when all are IUSE flags, whose states the
+        // answer holds, profiles of a part still agree; a conditional on
+        // an implicit flag (an arch, `elibc_*`) makes it per profile.
+        let license_shared = pkg
+            .license
+            .flags()
+            .all(|f| pkg.iuse.iter().any(|&(g, _)| g == f));
+        for (p, c) in part.iter_mut().enumerate() {
+            if *c == NAMING {
+                continue;
+            }
+            let b = self.base[p] as usize;
+            if verdict_of[b] == UNKNOWN {
+                verdict_of[b] = evs[p].base_verdict(pkg, facts);
+            }
+            *c = if verdict_of[b] & 4 == 0 && !license_shared {
+                ALONE
+            } else {
+                u32::from(verdict_of[b])
+            };
+        }
+        let mut parts = 16;
+        map.clear();
+        for &(p, context) in naming {
+            let p = p as usize;
+            if context == ALONE {
+                part[p] = ALONE;
+                continue;
+            }
+            // With keyword lines about the package, ACCEPT_KEYWORDS itself
+            // counts (the whole base); else the base verdict suffices.
+            let b = self.base[p] as usize;
+            let by = if evs[p].names_keywords(pkg.cp) {
+                1 << 31 | self.base[p]
+            } else {
+                if verdict_of[b] == UNKNOWN {
+                    verdict_of[b] = evs[p].base_verdict(pkg, facts);
+                }
+                if verdict_of[b] & 4 == 0 && !license_shared {
+                    part[p] = ALONE;
+                    continue;
+                }
+                u32::from(verdict_of[b])
+            };
+            part[p] = *map
+                .entry(u64::from(by) << 32 | u64::from(context))
+                .or_insert_with(|| {
+                    parts += 1;
+                    parts - 1
+                });
+        }
+        // Without a supported EAPI no flag is decided: the base suffices.
+        if pkg.eapi.is_ok() {
+            for (&id, &(_, default)) in facts.iuse_ids(pkg).iter().zip(&pkg.iuse) {
+                let d = match default {
+                    None => 0,
+                    Some(true) => 1,
+                    Some(false) => 2,
+                };
+                if let Some(split) = &self.splits[id as usize][d] {
+                    parts = refine(part, split, parts, dense, map);
+                }
+            }
+        }
+        let mut answers: Vec<Answer> = Vec::new();
+        let mut ask = |p: usize, answer: &mut Answer| {
+            evs[p].answer_into(pkg, facts, answer);
+            match answers.iter().position(|a| a == answer) {
+                Some(k) => k as u32,
+                None => {
+                    answers.push(answer.clone());
+                    answers.len() as u32 - 1
+                }
+            }
+        };
+        // Per part, the answer its first profile got (or ALONE).
+        const FIRST: u32 = u32::MAX - 1;
+        answer_of.clear();
+        answer_of.resize(parts as usize, FIRST);
+        let mut of_profile = Vec::with_capacity(evs.len());
+        for (p, &c) in part.iter().enumerate() {
+            let k = if c == ALONE {
+                ask(p, answer)
+            } else {
+                match answer_of[c as usize] {
+                    // Naming profiles' parts are not split by license.
+                    FIRST if !license_shared && !evs[p].accepts_licenses(pkg) => {
+                        answer_of[c as usize] = ALONE;
+                        ask(p, answer)
+                    }
+                    FIRST => {
+                        let k = ask(p, answer);
+                        answer_of[c as usize] = k;
+                        k
+                    }
+                    ALONE => ask(p, answer),
+                    k => k,
+                }
+            };
+            of_profile.push(k);
+        }
+        Column {
+            answers,
+            of_profile,
+        }
+    }
+}
+
+/// How the profiles split by the bits of flag `id`'s code that matter for
+/// IUSE default `d` (see [`Evaluator::flag_table`]); None when they agree.
+fn split(tables: &[&[u32]], id: usize, d: usize) -> Option<Split> {
+    let mask = 0o7 << (3 * d) | 0o7 << (9 + 3 * d);
+    let first = tables[0][id] & mask;
+    if tables.iter().all(|t| t[id] & mask == first) {
+        return None;
+    }
+    let mut codes: Vec<u32> = Vec::new();
+    let of = tables
+        .iter()
+        .map(|t| {
+            let code = t[id] & mask;
+            match codes.iter().position(|&c| c == code) {
+                Some(k) => k as u32,
+                None => {
+                    codes.push(code);
+                    codes.len() as u32 - 1
+                }
+            }
+        })
+        .collect();
+    Some(Split {
+        parts: codes.len() as u32,
+        of,
+    })
+}
+
+/// Per package (dense id), its naming profiles (`naming`) with their
+/// contexts numbered per package, in order of first profile; ALONE for a
+/// profile whose lines have wildcard flags.
+fn contexts(
+    evs: &[Evaluator<'_>],
+    naming: &[Vec<u32>],
+    versions: &[&Package],
+    package_of: &[u32],
+) -> Vec<Vec<(u32, u32)>> {
+    // One version per package, for its name.
+    let mut cp_of = vec![Sym::new(""); naming.len()];
+    for (pkg, &c) in versions.iter().zip(package_of) {
+        cp_of[c as usize] = pkg.cp;
+    }
+    // Per package, the flags its naming profiles' lines name; then each
+    // such flag's profile-wide verdicts, numbered per flag across profiles.
+    let flags_of: Vec<Vec<Sym>> = naming
+        .par_iter()
+        .zip(&cp_of)
+        .map(|(profiles, &cp)| {
+            let mut flags = Vec::new();
+            for &p in profiles {
+                evs[p as usize].package_flags(cp, &mut flags);
+            }
+            flags.sort_unstable();
+            flags.dedup();
+            flags
+        })
+        .collect();
+    let mut all: Vec<Sym> = flags_of.iter().flatten().copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    let verdict_parts: HashMap<Sym, Vec<u32>> = all
+        .par_iter()
+        .map(|&flag| {
+            let mut seen: HashMap<ProfileVerdicts, u32> = HashMap::default();
+            let of = evs
+                .iter()
+                .map(|ev| {
+                    let next = seen.len() as u32;
+                    *seen.entry(ev.flag_verdicts(flag)).or_insert(next)
+                })
+                .collect();
+            (flag, of)
+        })
+        .collect();
+    naming
+        .par_iter()
+        .zip(&cp_of)
+        .zip(&flags_of)
+        .map(|((profiles, &cp), flags)| {
+            let mut seen: HashMap<Vec<u64>, u32> = HashMap::default();
+            let mut key = Vec::new();
+            profiles
+                .iter()
+                .map(|&p| {
+                    key.clear();
+                    if !evs[p as usize].package_key(cp, &mut key) {
+                        return (p, ALONE);
+                    }
+                    let ev = &evs[p as usize];
+                    key.extend(flags.iter().map(|f| {
+                        u64::from(verdict_parts[f][p as usize]) << 1 | u64::from(ev.is_arch(*f))
+                    }));
+                    let next = seen.len() as u32;
+                    (p, *seen.entry(key.clone()).or_insert(next))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Splits each part of `part` (`parts` of them, ALONE aside) by `split`,
+/// numbering the new parts from 0 in order of first profile; returns how
+/// many there are.
+fn refine(
+    part: &mut [u32],
+    split: &Split,
+    parts: u32,
+    dense: &mut Vec<u32>,
+    map: &mut HashMap<u64, u32>,
+) -> u32 {
+    let k = split.parts;
+    let mut next = 0;
+    if parts as usize * k as usize <= DENSE_LIMIT {
+        dense.clear();
+        dense.resize(parts as usize * k as usize, u32::MAX);
+        for (c, &s) in part.iter_mut().zip(&split.of) {
+            if *c == ALONE {
+                continue;
+            }
+            let slot = &mut dense[(*c * k + s) as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            *c = *slot;
+        }
+    } else {
+        map.clear();
+        for (c, &s) in part.iter_mut().zip(&split.of) {
+            if *c == ALONE {
+                continue;
+            }
+            *c = *map
+                .entry(u64::from(*c) << 32 | u64::from(s))
+                .or_insert_with(|| {
+                    next += 1;
+                    next - 1
+                });
+        }
+    }
+    next
+}
+
+/// Per-thread buffers of [`Plan::column`].
+struct Scratch {
+    part: Vec<u32>,
+    dense: Vec<u32>,
+    map: HashMap<u64, u32>,
+    answer_of: Vec<u32>,
+    verdict_of: Vec<u8>,
+    answer: Answer,
+}
+
+impl Scratch {
+    fn new(profiles: usize) -> Scratch {
+        Scratch {
+            part: Vec::with_capacity(profiles),
+            dense: Vec::new(),
+            map: HashMap::default(),
+            answer_of: Vec::new(),
+            verdict_of: Vec::new(),
+            answer: Answer::default(),
+        }
+    }
+}
