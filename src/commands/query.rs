@@ -96,37 +96,23 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .collect();
     let matrix = Matrix::new(&evaluators, &versions, &facts);
     // Each version's distinct answers rendered once, after the profile.
-    let rendered: Vec<Vec<Vec<u8>>> = matrix
+    let rendered: Vec<Rendered> = matrix
         .columns
         .par_iter()
         .zip(&versions)
-        .map(|(column, pkg)| {
-            column
-                .answers
-                .iter()
-                .map(|a| {
-                    let mut text = String::with_capacity(256);
-                    if args.json {
-                        json_suffix(&mut text, pkg, a);
-                    } else {
-                        text_suffix(&mut text, pkg, a);
-                    }
-                    text.into_bytes()
-                })
-                .collect()
-        })
+        .map(|(column, pkg)| Rendered::new(pkg, &column.answers, args.json))
         .collect();
+    let by_profile = by_profile(&matrix, profiles.len());
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
     let mut out = Output::stdout()?;
     for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
+        let answers = &by_profile[k * versions.len()..(k + 1) * versions.len()];
         let mut version = 0;
         for item in &selection {
             match item {
                 Item::Version(_) => {
-                    let column = &matrix.columns[version];
-                    let text = &rendered[version][column.of_profile[k] as usize];
                     out.push(prefix.as_bytes())?;
-                    out.push(text)?;
+                    out.push(rendered[version].get(answers[version]))?;
                     version += 1;
                 }
                 Item::NotFound(asked) => out.owned(not_found(&profile.name, asked, args.json))?,
@@ -136,6 +122,77 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The matrix's answer numbers profile by profile (`[k * versions + v]`),
+/// the order they are written in: read column by column, each line would
+/// be a cache miss. Sixteen profiles are gathered per pass, so that each
+/// column's cache line is read once.
+fn by_profile(matrix: &Matrix, profiles: usize) -> Vec<u32> {
+    const ROWS: usize = 16;
+    let versions = matrix.columns.len();
+    let mut out = vec![0u32; profiles * versions];
+    if versions == 0 {
+        return out;
+    }
+    out.par_chunks_mut(ROWS * versions)
+        .enumerate()
+        .for_each(|(chunk, rows)| {
+            let first = chunk * ROWS;
+            let n = rows.len() / versions;
+            for (v, column) in matrix.columns.iter().enumerate() {
+                let of = &column.of_profile[first..first + n];
+                for (r, &k) in of.iter().enumerate() {
+                    rows[r * versions + v] = k;
+                }
+            }
+        });
+    out
+}
+
+/// A version's distinct answers as written after the profile name, one
+/// after the other in one buffer.
+struct Rendered {
+    text: Vec<u8>,
+    /// Where each answer's text ends.
+    ends: Vec<u32>,
+}
+
+impl Rendered {
+    fn new(pkg: &Package, answers: &[Answer], json: bool) -> Rendered {
+        // What every answer's line starts with (`CPV::REPO  `).
+        let mut head = String::new();
+        if json {
+            json_head(&mut head, pkg);
+        } else {
+            head.push_str(pkg.cpv());
+            head.push_str("::");
+            head.push_str(pkg.repo_name.as_str());
+            head.push_str("  ");
+        }
+        let mut text = String::with_capacity(answers.len() * (head.len() + 16 * pkg.iuse.len()));
+        let mut ends = Vec::with_capacity(answers.len());
+        for a in answers {
+            text.push_str(&head);
+            if json {
+                json_rest(&mut text, pkg, a);
+            } else {
+                text_rest(&mut text, pkg, a);
+            }
+            ends.push(text.len() as u32);
+        }
+        Rendered {
+            text: text.into_bytes(),
+            ends,
+        }
+    }
+
+    /// Answer number `k`'s text.
+    fn get(&self, k: u32) -> &[u8] {
+        let k = k as usize;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.text[start..self.ends[k] as usize]
+    }
 }
 
 /// One entry of the selection: a version, or a name that matched nothing.
@@ -226,12 +283,16 @@ impl<'a> Output<'a> {
     }
 }
 
-/// The `query --json` line after the profile: `,"cpv":...}` and newline.
-fn json_suffix(buf: &mut String, pkg: &Package, a: &Answer) {
+/// The start of a `query --json` line after the profile: `,"cpv":...,"repo":...`.
+fn json_head(buf: &mut String, pkg: &Package) {
     buf.push_str(",\"cpv\":");
     json_str(buf, pkg.cpv());
     buf.push_str(",\"repo\":");
     json_str(buf, pkg.repo_name.as_str());
+}
+
+/// The rest of a `query --json` line: `,"visible":...}` and newline.
+fn json_rest(buf: &mut String, pkg: &Package, a: &Answer) {
     buf.push_str(if a.visible() {
         ",\"visible\":true"
     } else {
@@ -294,9 +355,8 @@ fn json_str(buf: &mut String, s: &str) {
     buf.push('"');
 }
 
-/// The text line after the profile: `CPV::REPO  VISIBILITY  USE="..."`.
-fn text_suffix(buf: &mut String, pkg: &Package, a: &Answer) {
-    let _ = write!(buf, "{}::{}  ", pkg.cpv(), pkg.repo_name);
+/// The text line after `CPV::REPO  `: `VISIBILITY  USE="..."`.
+fn text_rest(buf: &mut String, pkg: &Package, a: &Answer) {
     if a.visible() {
         buf.push_str(if a.stable {
             "visible (stable)"
