@@ -1077,6 +1077,41 @@ impl<'a> Evaluator<'a> {
         })
     }
 
+    /// [`Evaluator::answer_into`] for a version whose package this profile
+    /// names nowhere, given its [`Evaluator::base_verdict`] (`verdict`)
+    /// with every license accepted: no lookup but the flag table's.
+    pub(crate) fn answer_from_base(
+        &self,
+        pkg: &Package,
+        verdict: u8,
+        shared: &VersionFacts,
+        out: &mut Answer,
+    ) {
+        debug_assert!(verdict & 4 != 0, "licenses not accepted");
+        let (kw_ok, stable, invalid) = (verdict & 1 != 0, verdict & 2 != 0, verdict & 8 != 0);
+        out.masked_by.clear();
+        out.flags.clear();
+        out.stable = stable;
+        if pkg.eapi.is_ok() {
+            let table = self.flag_table(shared);
+            let base = 9 * usize::from(stable);
+            for (&id, &(_, default)) in shared.iuse_ids(pkg).iter().zip(&pkg.iuse) {
+                out.flags.push(flag_bits(table[id as usize], base, default));
+            }
+        } else {
+            out.flags.resize(pkg.iuse.len(), 0);
+        }
+        if !kw_ok {
+            out.masked_by.push(MaskKind::Keywords);
+        }
+        if pkg.eapi.is_err() {
+            out.masked_by.push(MaskKind::Eapi);
+        }
+        if invalid {
+            out.masked_by.push(MaskKind::Invalid);
+        }
+    }
+
     /// What [`Evaluator::evaluate`] decides about `pkg`, reduced to an
     /// [`Answer`], written into `out` (reused between calls). The same
     /// decisions, without the explanations, the implicit flags (unless a
@@ -1121,13 +1156,7 @@ impl<'a> Evaluator<'a> {
                     out.flags.push(bits);
                     continue;
                 }
-                let code = table[id as usize];
-                let d = match default {
-                    None => 0,
-                    Some(true) => 1,
-                    Some(false) => 2,
-                };
-                out.flags.push((code >> (base + 3 * d)) as u8 & 7);
+                out.flags.push(flag_bits(table[id as usize], base, default));
             }
         } else {
             out.flags.resize(pkg.iuse.len(), 0);
@@ -1389,6 +1418,17 @@ fn masked_licenses(r: &Reduced<'_, Sym>, acceptable: &AcceptLicense, out: &mut V
 
 fn join(v: &[Sym]) -> String {
     v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// The [`Answer`] bits a flag code gives a version with IUSE default
+/// `default`, unstable (`base` 0) or stable (`base` 9).
+fn flag_bits(code: u32, base: usize, default: Option<bool>) -> u8 {
+    let d = match default {
+        None => 0,
+        Some(true) => 1,
+        Some(false) => 2,
+    };
+    (code >> (base + 3 * d)) as u8 & 7
 }
 
 /// The profile-wide outcome of a flag with profile-wide verdicts `pv` for a

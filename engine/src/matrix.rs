@@ -262,45 +262,50 @@ impl Plan {
                 }
             }
         }
-        let mut answers: Vec<Answer> = Vec::new();
-        let mut ask = |p: usize, answer: &mut Answer| {
+        let mut distinct = Distinct::default();
+        let ask = |p: usize, answer: &mut Answer, distinct: &mut Distinct| {
             evs[p].answer_into(pkg, facts, answer);
-            match answers.iter().position(|a| a == answer) {
-                Some(k) => k as u32,
-                None => {
-                    answers.push(answer.clone());
-                    answers.len() as u32 - 1
-                }
-            }
+            distinct.intern(answer)
         };
         // Per part, the answer its first profile got (or ALONE).
         const FIRST: u32 = u32::MAX - 1;
         answer_of.clear();
         answer_of.resize(parts as usize, FIRST);
         let mut of_profile = Vec::with_capacity(evs.len());
+        let mut naming_left = naming.iter().map(|&(p, _)| p as usize).peekable();
         for (p, &c) in part.iter().enumerate() {
+            let names_package = naming_left.next_if_eq(&p).is_some();
             let k = if c == ALONE {
-                ask(p, answer)
+                ask(p, answer, &mut distinct)
             } else {
                 match answer_of[c as usize] {
                     // Naming profiles' parts are not split by license.
                     FIRST if !license_shared && !evs[p].accepts_licenses(pkg) => {
                         answer_of[c as usize] = ALONE;
-                        ask(p, answer)
+                        ask(p, answer, &mut distinct)
                     }
-                    FIRST => {
-                        let k = ask(p, answer);
+                    // A part of a base verdict with licenses accepted: its
+                    // answer follows from the verdict and the flag codes.
+                    FIRST if !names_package && verdict_of[self.base[p] as usize] & 4 != 0 => {
+                        let verdict = verdict_of[self.base[p] as usize];
+                        evs[p].answer_from_base(pkg, verdict, facts, answer);
+                        let k = distinct.intern(answer);
                         answer_of[c as usize] = k;
                         k
                     }
-                    ALONE => ask(p, answer),
+                    FIRST => {
+                        let k = ask(p, answer, &mut distinct);
+                        answer_of[c as usize] = k;
+                        k
+                    }
+                    ALONE => ask(p, answer, &mut distinct),
                     k => k,
                 }
             };
             of_profile.push(k);
         }
         Column {
-            answers,
+            answers: distinct.answers,
             of_profile,
         }
     }
@@ -447,6 +452,35 @@ fn refine(
         }
     }
     next
+}
+
+/// A version's distinct answers so far.
+#[derive(Default)]
+struct Distinct {
+    answers: Vec<Answer>,
+    /// Each answer's hash, compared before the answer itself: a version
+    /// may have dozens of distinct answers.
+    hashes: Vec<u64>,
+}
+
+impl Distinct {
+    /// `answer`'s number, a new one if it is not yet known.
+    fn intern(&mut self, answer: &Answer) -> u32 {
+        let h = ahash::RandomState::with_seeds(1, 2, 3, 4).hash_one(answer);
+        let known = self
+            .hashes
+            .iter()
+            .zip(&self.answers)
+            .position(|(&g, a)| g == h && a == answer);
+        match known {
+            Some(k) => k as u32,
+            None => {
+                self.answers.push(answer.clone());
+                self.hashes.push(h);
+                self.answers.len() as u32 - 1
+            }
+        }
+    }
 }
 
 /// Per-thread buffers of [`Plan::column`].
