@@ -37,22 +37,108 @@ use crate::package::Package;
 
 /// The answers of some versions under some profiles.
 pub struct Matrix {
-    /// One per version, in the order given.
-    pub columns: Vec<Column>,
+    profiles: usize,
+    /// Per version, in the order given, its distinct answers in order of
+    /// the first profile giving each.
+    answers: Vec<Vec<Answer>>,
+    /// Each (profile, version)'s answer number, in tiles of [`TILE`]
+    /// versions: tile `t` holds, profile after profile, the numbers of
+    /// versions `t * TILE..`. Written per tile, read a profile at a time
+    /// (the order `query` prints), both in cache.
+    tiles: Vec<Vec<u32>>,
 }
 
-/// One version under every profile.
-pub struct Column {
-    /// The distinct answers, in order of the first profile giving each.
-    pub answers: Vec<Answer>,
-    /// Per profile (in the order given), its answer's index in `answers`.
-    pub of_profile: Vec<u32>,
+/// Versions per tile of [`Matrix::tiles`].
+const TILE: usize = 64;
+
+/// One version under every profile: its distinct answers and each
+/// profile's answer number.
+struct Column {
+    answers: Vec<Answer>,
+    of_profile: Vec<u32>,
 }
 
-impl Column {
-    /// The answer under profile number `profile`.
-    pub fn answer(&self, profile: usize) -> &Answer {
-        &self.answers[self.of_profile[profile] as usize]
+impl Matrix {
+    /// The answer of each of `versions` under each profile of `evaluators`
+    /// (which must come from the same tree as `facts`).
+    pub fn new(
+        evaluators: &[Evaluator<'_>],
+        versions: &[&Package],
+        facts: &VersionFacts,
+    ) -> Matrix {
+        let profiles = evaluators.len();
+        if profiles == 0 {
+            return Matrix {
+                profiles,
+                answers: vec![Vec::new(); versions.len()],
+                tiles: versions.chunks(TILE).map(|_| Vec::new()).collect(),
+            };
+        }
+        let plan = Plan::new(evaluators, versions, facts);
+        let tiles: Vec<(Vec<Vec<Answer>>, Vec<u32>)> = versions
+            .par_chunks(TILE)
+            .enumerate()
+            .map_init(
+                || Scratch::new(profiles),
+                |scratch, (t, chunk)| {
+                    let columns: Vec<Column> = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(j, pkg)| plan.column(evaluators, t * TILE + j, pkg, facts, scratch))
+                        .collect();
+                    let mut tile = vec![0u32; profiles * chunk.len()];
+                    for (j, column) in columns.iter().enumerate() {
+                        for (k, &n) in column.of_profile.iter().enumerate() {
+                            tile[k * chunk.len() + j] = n;
+                        }
+                    }
+                    (columns.into_iter().map(|c| c.answers).collect(), tile)
+                },
+            )
+            .collect();
+        let mut answers = Vec::with_capacity(versions.len());
+        let mut numbers = Vec::with_capacity(tiles.len());
+        for (a, tile) in tiles {
+            answers.extend(a);
+            numbers.push(tile);
+        }
+        Matrix {
+            profiles,
+            answers,
+            tiles: numbers,
+        }
+    }
+
+    /// How many versions there are.
+    pub fn versions(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// The distinct answers of version number `version`.
+    pub fn answers(&self, version: usize) -> &[Answer] {
+        &self.answers[version]
+    }
+
+    /// The number (in [`Matrix::answers`]) of the answer of version
+    /// `version` under profile `profile`.
+    pub fn number(&self, profile: usize, version: usize) -> u32 {
+        let tile = &self.tiles[version / TILE];
+        let width = tile.len() / self.profiles;
+        tile[profile * width + version % TILE]
+    }
+
+    /// The answer of version `version` under profile `profile`.
+    pub fn answer(&self, profile: usize, version: usize) -> &Answer {
+        &self.answers[version][self.number(profile, version) as usize]
+    }
+
+    /// The answer numbers of every version under profile `profile`, in
+    /// order.
+    pub fn row(&self, profile: usize) -> impl Iterator<Item = u32> + '_ {
+        self.tiles.iter().flat_map(move |tile| {
+            let width = tile.len() / self.profiles;
+            tile[profile * width..(profile + 1) * width].iter().copied()
+        })
     }
 }
 
@@ -84,38 +170,6 @@ struct Plan {
 const ALONE: u32 = u32::MAX;
 /// Splits whose parts times classes exceed this renumber through a map.
 const DENSE_LIMIT: usize = 1 << 12;
-
-impl Matrix {
-    /// The answer of each of `versions` under each profile of `evaluators`
-    /// (which must come from the same tree as `facts`).
-    pub fn new(
-        evaluators: &[Evaluator<'_>],
-        versions: &[&Package],
-        facts: &VersionFacts,
-    ) -> Matrix {
-        if evaluators.is_empty() {
-            return Matrix {
-                columns: versions
-                    .iter()
-                    .map(|_| Column {
-                        answers: Vec::new(),
-                        of_profile: Vec::new(),
-                    })
-                    .collect(),
-            };
-        }
-        let plan = Plan::new(evaluators, versions, facts);
-        let columns = versions
-            .par_iter()
-            .enumerate()
-            .map_init(
-                || Scratch::new(evaluators.len()),
-                |scratch, (i, pkg)| plan.column(evaluators, i, pkg, facts, scratch),
-            )
-            .collect();
-        Matrix { columns }
-    }
-}
 
 impl Plan {
     fn new(evs: &[Evaluator<'_>], versions: &[&Package], facts: &VersionFacts) -> Plan {

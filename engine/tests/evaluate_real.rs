@@ -191,7 +191,7 @@ fn answers_agree_with_full_evaluation() {
             ev.answer_into(pkg, &facts, &mut answer);
             assert_eq!(answer, full, "{} {}", p.name, pkg.cpv());
             assert_eq!(
-                matrix.columns[i].answer(k),
+                matrix.answer(k, i),
                 &full,
                 "matrix: {} {}",
                 p.name,

@@ -538,7 +538,7 @@ fn fast_answers(root: &Path, names: &[String]) -> Answers {
         for (i, pkg) in versions.iter().enumerate() {
             let state = ev.evaluate(pkg);
             let full = Answer::of(pkg, &state);
-            let from_matrix = matrix.columns[i].answer(k);
+            let from_matrix = matrix.answer(k, i);
             let mut line = format!("{} {:?}", pkg.cpv(), fast_state(&state));
             if from_matrix != &full {
                 let _ = write!(

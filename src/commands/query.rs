@@ -96,23 +96,22 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .collect();
     let matrix = Matrix::new(&evaluators, &versions, &facts);
     // Each version's distinct answers rendered once, after the profile.
-    let rendered: Vec<Rendered> = matrix
-        .columns
+    let rendered: Vec<Rendered> = versions
         .par_iter()
-        .zip(&versions)
-        .map(|(column, pkg)| Rendered::new(pkg, &column.answers, args.json))
+        .enumerate()
+        .map(|(v, pkg)| Rendered::new(pkg, matrix.answers(v), args.json))
         .collect();
-    let by_profile = by_profile(&matrix, profiles.len());
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
     let mut out = Output::stdout()?;
     for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
-        let answers = &by_profile[k * versions.len()..(k + 1) * versions.len()];
+        let mut numbers = matrix.row(k);
         let mut version = 0;
         for item in &selection {
             match item {
                 Item::Version(_) => {
+                    let n = numbers.next().unwrap_or_default();
                     out.push(prefix.as_bytes())?;
-                    out.push(rendered[version].get(answers[version]))?;
+                    out.push(rendered[version].get(n))?;
                     version += 1;
                 }
                 Item::NotFound(asked) => out.owned(not_found(&profile.name, asked, args.json))?,
@@ -122,32 +121,6 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The matrix's answer numbers profile by profile (`[k * versions + v]`),
-/// the order they are written in: read column by column, each line would
-/// be a cache miss. Sixteen profiles are gathered per pass, so that each
-/// column's cache line is read once.
-fn by_profile(matrix: &Matrix, profiles: usize) -> Vec<u32> {
-    const ROWS: usize = 16;
-    let versions = matrix.columns.len();
-    let mut out = vec![0u32; profiles * versions];
-    if versions == 0 {
-        return out;
-    }
-    out.par_chunks_mut(ROWS * versions)
-        .enumerate()
-        .for_each(|(chunk, rows)| {
-            let first = chunk * ROWS;
-            let n = rows.len() / versions;
-            for (v, column) in matrix.columns.iter().enumerate() {
-                let of = &column.of_profile[first..first + n];
-                for (r, &k) in of.iter().enumerate() {
-                    rows[r * versions + v] = k;
-                }
-            }
-        });
-    out
 }
 
 /// A version's distinct answers as written after the profile name, one
