@@ -15,6 +15,7 @@
 use std::sync::OnceLock;
 
 use ahash::HashMap;
+use rayon::prelude::*;
 
 use crate::atom::{Atom, AtomOptions, PkgRef, SlotOp, UseDepKind};
 use crate::depspec::{DepOptions, DepSpec, DepSpecError, FlagLeaf};
@@ -54,6 +55,38 @@ pub struct Package {
     entry: CacheEntry,
     deps: OnceLock<Result<Deps, String>>,
     check: OnceLock<MetadataCheck>,
+    validity: OnceLock<Validity>,
+}
+
+/// What every profile's evaluation needs of [`Package::metadata_check`]:
+/// whether Portage refuses the metadata whatever the profile, and which
+/// flags its conditionals name outside IUSE (each must be implicit in the
+/// profile). Depends on the entry alone, so the binary cache keeps it per
+/// entry ([`crate::cache`]) and a warm run parses no dependency string
+/// to learn it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validity {
+    /// [`MetadataCheck::problems`] is not empty (mask `invalid`).
+    pub invalid: bool,
+    /// [`MetadataCheck::own_flags`] not in IUSE, sorted by name, each once.
+    pub outside_iuse: Vec<Sym>,
+}
+
+impl Validity {
+    fn of(check: &MetadataCheck, iuse: &[(Sym, Option<bool>)]) -> Validity {
+        let mut outside_iuse: Vec<Sym> = check
+            .own_flags
+            .iter()
+            .map(|&(f, _)| f)
+            .filter(|f| !iuse.iter().any(|(g, _)| g == f))
+            .collect();
+        outside_iuse.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        outside_iuse.dedup();
+        Validity {
+            invalid: !check.problems.is_empty(),
+            outside_iuse,
+        }
+    }
 }
 
 /// Something in a version's metadata that makes Portage refuse the version
@@ -155,10 +188,32 @@ impl Package {
     /// version of a supported EAPI. Problems come in that order; the first
     /// dependency class that does not parse stops the dependency checks.
     pub fn metadata_check(&self) -> &MetadataCheck {
-        self.check.get_or_init(|| self.check_metadata())
+        self.check.get_or_init(|| self.check_metadata(self.deps()))
     }
 
-    fn check_metadata(&self) -> MetadataCheck {
+    /// The part of [`Package::metadata_check`] evaluation needs for every
+    /// version: served by the binary cache when it had it, else derived
+    /// from the check (without keeping the parsed dependencies, which only
+    /// the solver needs, for a few versions).
+    pub fn validity(&self) -> &Validity {
+        self.validity.get_or_init(|| match self.check.get() {
+            Some(c) => Validity::of(c, &self.iuse),
+            None => {
+                let parsed;
+                let deps = match self.deps.get() {
+                    Some(d) => d,
+                    None => {
+                        parsed = self.parse_deps();
+                        &parsed
+                    }
+                };
+                let check = self.check_metadata(deps.as_ref().map_err(String::as_str));
+                Validity::of(&check, &self.iuse)
+            }
+        })
+    }
+
+    fn check_metadata(&self, deps: Result<&Deps, &str>) -> MetadataCheck {
         let mut c = MetadataCheck::default();
         let Ok(eapi) = self.eapi else {
             return c;
@@ -184,7 +239,7 @@ impl Package {
                 message: format!("REQUIRED_USE set, but EAPI '{eapi}' doesn't allow it"),
             });
         }
-        match self.deps() {
+        match deps {
             Err(message) => c.problems.push(MetadataProblem {
                 loc: None,
                 message: message.to_owned(),
@@ -274,44 +329,50 @@ impl PackageIndex {
         let mut index = PackageIndex::default();
         for repo in &repos.repos {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
-            for f in files {
-                let entry = repos.memo.cache_entry(&repos.fs, &f.path)?;
-                index.push(repo, &f.category, &f.pf, entry, warnings)?;
-            }
+            let read: Vec<Result<NewEntry, Md5CacheError>> = files
+                .into_par_iter()
+                .map(|f| {
+                    Ok(NewEntry {
+                        entry: repos.memo.cache_entry(&repos.fs, &f.path)?,
+                        category: f.category,
+                        pf: f.pf,
+                        validity: None,
+                    })
+                })
+                .collect();
+            // The first bad entry in scan order is the one reported.
+            let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+            index.extend(repo, entries, warnings)?;
         }
         Ok(index)
     }
 
-    /// Adds the entry `category/pf` of `repo` (entries come in
-    /// [`md5cache::scan`] order, repository by repository).
-    pub(crate) fn push(
+    /// Adds the entries of `repo` (in [`md5cache::scan`] order, repository
+    /// by repository), typed in parallel; ids, warnings and the first error
+    /// come in the order given, whatever the threads did.
+    pub(crate) fn extend(
         &mut self,
         repo: &Repository,
-        category: &str,
-        pf: &str,
-        entry: CacheEntry,
+        entries: Vec<NewEntry>,
         warnings: &mut Vec<Warning>,
     ) -> Result<(), PackageError> {
-        let Some((pn, version)) = split_pf(pf) else {
-            return Err(PackageError::BadName {
-                loc: Loc::new(entry.path(), 0),
-                name: pf.to_owned(),
-            });
-        };
-        let cp = Sym::new(&format!("{category}/{pn}"));
-        let id = PkgId(self.packages.len() as u32);
-        let pkg = typed(
-            id,
-            repo.id,
-            repo.name,
-            cp,
-            pf.to_owned(),
-            version,
-            entry,
-            warnings,
-        );
-        self.by_cp.entry(cp).or_default().push(id);
-        self.packages.push(pkg);
+        let base = self.packages.len();
+        let typed: Vec<Result<(Package, Vec<Warning>), PackageError>> = entries
+            .into_par_iter()
+            .enumerate()
+            .map_init(LicenseMemo::default, |memo, (i, e)| {
+                let mut w = Vec::new();
+                let id = PkgId((base + i) as u32);
+                typed(repo, id, e, memo, &mut w).map(|p| (p, w))
+            })
+            .collect();
+        self.packages.reserve(typed.len());
+        for t in typed {
+            let (pkg, w) = t?;
+            warnings.extend(w);
+            self.by_cp.entry(pkg.cp).or_default().push(pkg.id);
+            self.packages.push(pkg);
+        }
         Ok(())
     }
 
@@ -357,17 +418,60 @@ impl PackageIndex {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An md5-cache entry about to become a [`Package`], with its
+/// [`Validity`] when the binary cache had it.
+pub(crate) struct NewEntry {
+    pub category: String,
+    pub pf: String,
+    pub entry: CacheEntry,
+    pub validity: Option<Validity>,
+}
+
+/// Parsed LICENSE strings by text, per EAPI rule for empty any-of groups:
+/// most versions share a handful of license strings, and a parse
+/// allocates (its result is shared, [`DepSpec`] is reference-counted).
+#[derive(Default)]
+struct LicenseMemo([HashMap<Box<str>, ParsedLicense>; 2]);
+
+/// A LICENSE string parsed, or why it does not parse.
+type ParsedLicense = Result<DepSpec<Sym>, String>;
+
+impl LicenseMemo {
+    fn parse(&mut self, text: &str, empty_any_of: bool) -> ParsedLicense {
+        let map = &mut self.0[usize::from(empty_any_of)];
+        if let Some(r) = map.get(text) {
+            return r.clone();
+        }
+        let r = DepSpec::parse(text, DepOptions::license(empty_any_of), |s| {
+            Ok::<_, String>(Sym::new(s))
+        })
+        .map_err(|e| e.to_string());
+        map.insert(text.into(), r.clone());
+        r
+    }
+}
+
 fn typed(
+    repo: &Repository,
     id: PkgId,
-    repo: RepoId,
-    repo_name: Sym,
-    cp: Sym,
-    pf: String,
-    version: Version,
-    entry: CacheEntry,
+    new: NewEntry,
+    licenses: &mut LicenseMemo,
     warnings: &mut Vec<Warning>,
-) -> Package {
+) -> Result<Package, PackageError> {
+    let NewEntry {
+        category,
+        pf,
+        entry,
+        validity,
+    } = new;
+    let Some((pn, version)) = split_pf(&pf) else {
+        return Err(PackageError::BadName {
+            loc: Loc::new(entry.path(), 0),
+            name: pf,
+        });
+    };
+    let cpv = format!("{category}/{pf}");
+    let cp = Sym::new(&cpv[..category.len() + 1 + pn.len()]);
     let eapi = Eapi::parse(entry.eapi()).ok_or_else(|| entry.eapi().to_owned());
     // An unsupported EAPI's SLOT is not read (Portage discards every other
     // key of such an entry): `:slot` atoms must not match it.
@@ -401,31 +505,27 @@ fn typed(
     }
     iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
     let license = match &eapi {
-        Ok(e) => DepSpec::parse(
-            entry.license(),
-            DepOptions::license(e.empty_any_of_unsatisfied()),
-            |s| Ok::<_, String>(Sym::new(s)),
-        )
-        .unwrap_or_else(|err| {
-            let loc = entry
-                .loc_of("LICENSE")
-                .unwrap_or_else(|| Loc::new(entry.path(), 0));
-            warnings.push(Warning {
-                loc,
-                message: format!("invalid LICENSE: {err}"),
-            });
-            DepSpec::empty()
-        }),
+        Ok(e) => licenses
+            .parse(entry.license(), e.empty_any_of_unsatisfied())
+            .unwrap_or_else(|err| {
+                let loc = entry
+                    .loc_of("LICENSE")
+                    .unwrap_or_else(|| Loc::new(entry.path(), 0));
+                warnings.push(Warning {
+                    loc,
+                    message: format!("invalid LICENSE: {err}"),
+                });
+                DepSpec::empty()
+            }),
         Err(_) => DepSpec::empty(),
     };
     let mut license_names: Vec<Sym> = license.leaves().to_vec();
     license_names.sort();
     license_names.dedup();
-    let cpv = format!("{}/{pf}", cp.as_str().split('/').next().unwrap_or(""));
-    Package {
+    let pkg = Package {
         id,
-        repo,
-        repo_name,
+        repo: repo.id,
+        repo_name: repo.name,
         cp,
         cpv,
         pf,
@@ -440,7 +540,12 @@ fn typed(
         entry,
         deps: OnceLock::new(),
         check: OnceLock::new(),
+        validity: OnceLock::new(),
+    };
+    if let Some(v) = validity {
+        let _ = pkg.validity.set(v);
     }
+    Ok(pkg)
 }
 
 /// Portage's SLOT syntax (`_get_slot_re`, compiled with `re.ASCII`): a
