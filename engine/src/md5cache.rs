@@ -264,16 +264,21 @@ impl CacheEntry {
         fields: impl Iterator<Item = [u32; 5]>,
     ) -> Option<CacheEntry> {
         let len = text.bytes().len();
-        let fields = fields
-            .map(|[ks, ke, vs, ve, line]| {
-                let [ks, ke, vs, ve] = [ks, ke, vs, ve].map(|n| n as usize);
-                (ks <= ke && ke < vs && vs <= ve && ve <= len).then_some(Field {
-                    key: (ks, ke),
-                    value: (vs, ve),
-                    line,
-                })
-            })
-            .collect::<Option<Vec<Field>>>()?;
+        // Sized up front: collecting `Option`s loses the length, and the
+        // reallocations showed in profiles of warm loads.
+        let mut out = Vec::with_capacity(fields.size_hint().0);
+        for [ks, ke, vs, ve, line] in fields {
+            let [ks, ke, vs, ve] = [ks, ke, vs, ve].map(|n| n as usize);
+            if !(ks <= ke && ke < vs && vs <= ve && ve <= len) {
+                return None;
+            }
+            out.push(Field {
+                key: (ks, ke),
+                value: (vs, ve),
+                line,
+            });
+        }
+        let fields = out;
         Some(CacheEntry {
             file: Arc::from(path),
             text: Text::Mapped(text),

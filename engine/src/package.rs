@@ -12,7 +12,7 @@
 //! reason `invalid`, as Portage's `Package._invalid_metadata` does; see
 //! [`Package::metadata_check`].
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use ahash::HashMap;
 use rayon::prelude::*;
@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use crate::atom::{Atom, AtomOptions, PkgRef, SlotOp, UseDepKind};
 use crate::depspec::{DepOptions, DepSpec, DepSpecError, FlagLeaf};
 use crate::eapi::Eapi;
-use crate::intern::Sym;
+use crate::intern::{LocalSyms, Sym};
 use crate::md5cache::{self, CacheEntry, Md5CacheError};
 use crate::repo::{RepoId, RepoSet, Repository};
 use crate::source::{Loc, Warning};
@@ -53,7 +53,9 @@ pub struct Package {
     pub license_names: Vec<Sym>,
     pub license: DepSpec<Sym>,
     entry: CacheEntry,
-    deps: OnceLock<Result<Deps, String>>,
+    /// Boxed: most versions never have theirs parsed, and a [`Package`]
+    /// is moved and kept by the tens of thousands.
+    deps: OnceLock<Box<Result<Deps, String>>>,
     check: OnceLock<MetadataCheck>,
     validity: OnceLock<Validity>,
 }
@@ -147,7 +149,8 @@ impl Package {
     /// The parsed dependencies, or a message naming the bad field and file.
     pub fn deps(&self) -> Result<&Deps, &str> {
         self.deps
-            .get_or_init(|| self.parse_deps())
+            .get_or_init(|| Box::new(self.parse_deps()))
+            .as_ref()
             .as_ref()
             .map_err(String::as_str)
     }
@@ -201,7 +204,7 @@ impl Package {
             None => {
                 let parsed;
                 let deps = match self.deps.get() {
-                    Some(d) => d,
+                    Some(d) => &**d,
                     None => {
                         parsed = self.parse_deps();
                         &parsed
@@ -356,22 +359,43 @@ impl PackageIndex {
         entries: Vec<NewEntry>,
         warnings: &mut Vec<Warning>,
     ) -> Result<(), PackageError> {
-        let base = self.packages.len();
-        let typed: Vec<Result<(Package, Vec<Warning>), PackageError>> = entries
-            .into_par_iter()
-            .enumerate()
-            .map_init(LicenseMemo::default, |memo, (i, e)| {
-                let mut w = Vec::new();
-                let id = PkgId((base + i) as u32);
-                typed(repo, id, e, memo, &mut w).map(|p| (p, w))
-            })
+        // Names first: the first bad one in order is the error.
+        let versions: Vec<Option<(usize, Version)>> = entries
+            .par_iter()
+            .map(|e| split_pf(&e.pf).map(|(pn, v)| (pn.len(), v)))
             .collect();
-        self.packages.reserve(typed.len());
-        for t in typed {
-            let (pkg, w) = t?;
-            warnings.extend(w);
-            self.by_cp.entry(pkg.cp).or_default().push(pkg.id);
-            self.packages.push(pkg);
+        if let Some(i) = versions.iter().position(Option::is_none) {
+            let e = &entries[i];
+            return Err(PackageError::BadName {
+                loc: Loc::new(e.entry.path(), 0),
+                name: e.pf.clone(),
+            });
+        }
+        let base = self.packages.len();
+        let found: Mutex<Vec<(usize, Warning)>> = Mutex::default();
+        // Straight into the index (a package is a few hundred bytes: no
+        // second vector to move them through).
+        self.packages
+            .par_extend(entries.into_par_iter().zip(versions).enumerate().map_init(
+                TypingMemo::default,
+                |memo, (i, (e, v))| {
+                    let (pn_len, version) = v.unwrap_or_else(|| unreachable!("checked above"));
+                    let mut w = Vec::new();
+                    let id = PkgId((base + i) as u32);
+                    let p = typed(repo, id, e, pn_len, version, memo, &mut w);
+                    if !w.is_empty() {
+                        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                        found.extend(w.into_iter().map(|w| (i, w)));
+                    }
+                    p
+                },
+            ));
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        // In entry order; one entry's own warnings keep theirs (stable sort).
+        found.sort_by_key(|&(i, _)| i);
+        warnings.extend(found.into_iter().map(|(_, w)| w));
+        for p in &self.packages[base..] {
+            self.by_cp.entry(p.cp).or_default().push(p.id);
         }
         Ok(())
     }
@@ -427,18 +451,32 @@ pub(crate) struct NewEntry {
     pub validity: Option<Validity>,
 }
 
-/// Parsed LICENSE strings by text, per EAPI rule for empty any-of groups:
-/// most versions share a handful of license strings, and a parse
-/// allocates (its result is shared, [`DepSpec`] is reference-counted).
+/// What one thread typing entries keeps between them: symbols it has
+/// interned ([`LocalSyms`]) and parsed LICENSE strings by text, per EAPI rule for
+/// empty any-of groups (a handful of strings cover most versions, and a
+/// parse allocates; the result is shared, [`DepSpec`] is reference-counted).
 #[derive(Default)]
-struct LicenseMemo([HashMap<Box<str>, ParsedLicense>; 2]);
+struct TypingMemo {
+    syms: LocalSyms,
+    licenses: [HashMap<Box<str>, ParsedLicense>; 2],
+    /// KEYWORDS and IUSE values typed, by text: versions share them (240
+    /// distinct KEYWORDS among 26 630 generated entries, about half as
+    /// many IUSE values as entries), and one lookup of the whole value
+    /// costs less than one per token.
+    keywords: HashMap<Box<str>, Vec<Sym>>,
+    iuse: HashMap<Box<str>, Vec<(Sym, Option<bool>)>>,
+}
 
 /// A LICENSE string parsed, or why it does not parse.
 type ParsedLicense = Result<DepSpec<Sym>, String>;
 
-impl LicenseMemo {
-    fn parse(&mut self, text: &str, empty_any_of: bool) -> ParsedLicense {
-        let map = &mut self.0[usize::from(empty_any_of)];
+impl TypingMemo {
+    fn sym(&mut self, s: &str) -> Sym {
+        self.syms.sym(s)
+    }
+
+    fn license(&mut self, text: &str, empty_any_of: bool) -> ParsedLicense {
+        let map = &mut self.licenses[usize::from(empty_any_of)];
         if let Some(r) = map.get(text) {
             return r.clone();
         }
@@ -455,58 +493,55 @@ fn typed(
     repo: &Repository,
     id: PkgId,
     new: NewEntry,
-    licenses: &mut LicenseMemo,
+    pn_len: usize,
+    version: Version,
+    memo: &mut TypingMemo,
     warnings: &mut Vec<Warning>,
-) -> Result<Package, PackageError> {
+) -> Package {
     let NewEntry {
         category,
         pf,
         entry,
         validity,
     } = new;
-    let Some((pn, version)) = split_pf(&pf) else {
-        return Err(PackageError::BadName {
-            loc: Loc::new(entry.path(), 0),
-            name: pf,
-        });
-    };
     let cpv = format!("{category}/{pf}");
-    let cp = Sym::new(&cpv[..category.len() + 1 + pn.len()]);
+    let cp = memo.sym(&cpv[..category.len() + 1 + pn_len]);
     let eapi = Eapi::parse(entry.eapi()).ok_or_else(|| entry.eapi().to_owned());
     // An unsupported EAPI's SLOT is not read (Portage discards every other
     // key of such an entry): `:slot` atoms must not match it.
     let (slot, subslot) = match (&eapi, entry.slot()) {
-        (Err(_), _) => (Sym::new(""), Sym::new("")),
-        (Ok(_), Some((s, sub))) => (Sym::new(s), Sym::new(sub)),
+        (Err(_), _) => (memo.sym(""), memo.sym("")),
+        (Ok(_), Some((s, sub))) => (memo.sym(s), memo.sym(sub)),
         (Ok(_), None) => {
             warnings.push(Warning {
                 loc: Loc::new(entry.path(), 0),
                 message: "no SLOT; Portage masks this version as invalid".to_owned(),
             });
-            (Sym::new("0"), Sym::new("0"))
+            (memo.sym("0"), memo.sym("0"))
         }
     };
-    let keywords = entry.keywords().map(Sym::new).collect();
-    // Sorted by name, each flag once, so that per-flag results come out in
-    // output order. A flag listed twice (`+debug ... debug`, as eclasses
-    // produce) is on by default if any listing says `+`: Portage's
-    // pkginternal layer is every `+` token.
-    let mut iuse: Vec<(Sym, Option<bool>)> = Vec::new();
-    for f in entry.iuse() {
-        let s = Sym::new(f.name);
-        match iuse.iter_mut().find(|(g, _)| *g == s) {
-            Some(e) => {
-                if f.default == Some(true) || e.1.is_none() {
-                    e.1 = f.default.or(e.1);
-                }
-            }
-            None => iuse.push((s, f.default)),
+    // Memo keys are the raw values, which the accessors split.
+    let text = entry.get("KEYWORDS").unwrap_or("");
+    let keywords = match memo.keywords.get(text) {
+        Some(k) => k.clone(),
+        None => {
+            let k: Vec<Sym> = entry.keywords().map(|k| memo.sym(k)).collect();
+            memo.keywords.insert(text.into(), k.clone());
+            k
         }
-    }
-    iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    };
+    let text = entry.get("IUSE").unwrap_or("");
+    let iuse = match memo.iuse.get(text) {
+        Some(i) => i.clone(),
+        None => {
+            let i = typed_iuse(&entry, &mut memo.syms);
+            memo.iuse.insert(text.into(), i.clone());
+            i
+        }
+    };
     let license = match &eapi {
-        Ok(e) => licenses
-            .parse(entry.license(), e.empty_any_of_unsatisfied())
+        Ok(e) => memo
+            .license(entry.license(), e.empty_any_of_unsatisfied())
             .unwrap_or_else(|err| {
                 let loc = entry
                     .loc_of("LICENSE")
@@ -545,7 +580,28 @@ fn typed(
     if let Some(v) = validity {
         let _ = pkg.validity.set(v);
     }
-    Ok(pkg)
+    pkg
+}
+
+/// IUSE with each flag once, sorted by name, so that per-flag results
+/// come out in output order. A flag listed twice (`+debug ... debug`, as
+/// eclasses produce) is on by default if any listing says `+`: Portage's
+/// pkginternal layer is every `+` token.
+fn typed_iuse(entry: &CacheEntry, syms: &mut LocalSyms) -> Vec<(Sym, Option<bool>)> {
+    let mut iuse: Vec<(Sym, Option<bool>)> = Vec::new();
+    for f in entry.iuse() {
+        let s = syms.sym(f.name);
+        match iuse.iter_mut().find(|(g, _)| *g == s) {
+            Some(e) => {
+                if f.default == Some(true) || e.1.is_none() {
+                    e.1 = f.default.or(e.1);
+                }
+            }
+            None => iuse.push((s, f.default)),
+        }
+    }
+    iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    iuse
 }
 
 /// Portage's SLOT syntax (`_get_slot_re`, compiled with `re.ASCII`): a

@@ -81,7 +81,7 @@ use memmap2::Mmap;
 use rayon::prelude::*;
 
 use crate::fs::{Fs, Kind, Meta};
-use crate::intern::Sym;
+use crate::intern::LocalSyms;
 use crate::md5cache::{self, CacheEntry, Md5CacheError};
 use crate::package::{NewEntry, Package, PackageError, PackageIndex, Validity};
 use crate::repo::{RepoSet, Repository};
@@ -380,9 +380,9 @@ impl RepoLoad<'_> {
         let fs = self.fs;
         let steps: Vec<Result<Option<(NewEntry, Record, Reuse)>, OpenError>> = listing
             .into_par_iter()
-            .map(|(category, pf, cached)| {
+            .map_init(LocalSyms::default, |syms, (category, pf, cached)| {
                 let path = entry_path(&md5, &category, &pf);
-                let step = reuse_entry(fs, map, &path, cached, &racy)?;
+                let step = reuse_entry(fs, map, &path, cached, &racy, syms)?;
                 Ok(step.map(|(entry, validity, record, how)| {
                     let new = NewEntry {
                         category,
@@ -577,6 +577,7 @@ fn reuse_entry(
     path: &Path,
     cached: Option<&format::ArchivedEntryRecord>,
     racy: &(impl Fn(&Stamp) -> bool + Sync),
+    syms: &mut LocalSyms,
 ) -> Result<Option<(CacheEntry, Option<Validity>, Record, Reuse)>, OpenError> {
     let meta = match fs.metadata(path) {
         Ok(m) if m.kind == Kind::File => m,
@@ -586,13 +587,13 @@ fn reuse_entry(
     let Some(now) = stamp(&meta) else {
         return Ok(None);
     };
-    let from_cache = |r: &format::ArchivedEntryRecord| {
+    let mut from_cache = |r: &format::ArchivedEntryRecord| {
         let text = MappedText::new(map, r.text.as_str()).ok_or_else(bad_ranges)?;
         let fields = r.fields.iter().map(|f| f.map(|x| x.to_native()));
         let entry = CacheEntry::from_mapped(path, text, fields).ok_or_else(bad_ranges)?;
         let validity = Validity {
             invalid: r.invalid,
-            outside_iuse: r.outside_iuse.iter().map(|f| Sym::new(f)).collect(),
+            outside_iuse: r.outside_iuse.iter().map(|f| syms.sym(f)).collect(),
         };
         Ok::<_, OpenError>((entry, Some(validity)))
     };
