@@ -301,4 +301,18 @@ impl MappedText {
     pub fn bytes(&self) -> &[u8] {
         &self.map[self.start..self.end]
     }
+
+    /// The whole mapping this text lies in.
+    pub fn mapping(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// The range of `map` that `len` bytes at address `ptr` cover, when
+    /// they lie inside it (the address of a slice of the archive read
+    /// from it).
+    pub fn range_in(map: &Mmap, ptr: usize, len: usize) -> Option<std::ops::Range<usize>> {
+        let start = ptr.checked_sub(map.as_ptr() as usize)?;
+        let end = start.checked_add(len)?;
+        (end <= map.len()).then_some(start..end)
+    }
 }

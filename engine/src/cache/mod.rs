@@ -558,6 +558,9 @@ impl PendingWrite {
     }
 }
 
+// What `CacheEntry::from_mapped` reads a field as.
+const _: () = assert!(size_of::<[rkyv::rend::u32_le; 5]>() == 20);
+
 /// `md5/category/pf`, built in one allocation.
 fn entry_path(md5: &Path, category: &str, pf: &str) -> PathBuf {
     let mut p = PathBuf::with_capacity(md5.as_os_str().len() + category.len() + pf.len() + 2);
@@ -589,8 +592,11 @@ fn reuse_entry(
     };
     let mut from_cache = |r: &format::ArchivedEntryRecord| {
         let text = MappedText::new(map, r.text.as_str()).ok_or_else(bad_ranges)?;
-        let fields = r.fields.iter().map(|f| f.map(|x| x.to_native()));
-        let entry = CacheEntry::from_mapped(path, text, fields).ok_or_else(bad_ranges)?;
+        // Read in place as little-endian words: the type says they are.
+        let fields: &[[rkyv::rend::u32_le; 5]] = r.fields.as_slice();
+        let at = MappedText::range_in(map, fields.as_ptr() as usize, size_of_val(fields))
+            .ok_or_else(bad_ranges)?;
+        let entry = CacheEntry::from_mapped(path, text, at).ok_or_else(bad_ranges)?;
         let validity = Validity {
             invalid: r.invalid,
             outside_iuse: r.outside_iuse.iter().map(|f| syms.sym(f)).collect(),
