@@ -261,18 +261,10 @@ impl VersionFacts {
 
     fn get(&self, pkg: &Package) -> &Facts {
         self.facts[pkg.id.0 as usize].get_or_init(|| {
-            let check = pkg.metadata_check();
-            let mut outside_iuse: Vec<Sym> = check
-                .own_flags
-                .iter()
-                .map(|&(f, _)| f)
-                .filter(|f| !pkg.iuse.iter().any(|(g, _)| g == f))
-                .collect();
-            outside_iuse.sort();
-            outside_iuse.dedup();
+            let validity = pkg.validity();
             Facts {
-                invalid: !check.problems.is_empty(),
-                outside_iuse,
+                invalid: validity.invalid,
+                outside_iuse: validity.outside_iuse.clone(),
                 minus_star: pkg.keywords.iter().any(|k| k.as_str() == "-*"),
             }
         })

@@ -105,6 +105,26 @@ impl Sym {
     }
 }
 
+/// A front for [`Sym::new`] kept by one thread of a parallel load: the
+/// symbols it interned so far, in a plain map. The global interner takes a
+/// lock (shared, but its counter still moves between cores) on every call;
+/// loading interns a few hundred distinct strings tens of thousands of
+/// times (KEYWORDS, IUSE, SLOT), so most calls end here.
+#[derive(Default)]
+pub struct LocalSyms(ahash::HashMap<&'static str, Sym>);
+
+impl LocalSyms {
+    /// [`Sym::new`] of `s`.
+    pub fn sym(&mut self, s: &str) -> Sym {
+        if let Some(&sym) = self.0.get(s) {
+            return sym;
+        }
+        let sym = Sym::new(s);
+        self.0.insert(sym.as_str(), sym);
+        sym
+    }
+}
+
 impl fmt::Debug for Sym {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", self.as_str())
@@ -136,5 +156,15 @@ mod tests {
         assert_ne!(a, Sym::new("sys-apps/openrc"));
         assert_eq!(Sym::lookup("sys-apps/systemd"), Some(a));
         assert_eq!(Sym::lookup("never-interned/xyzzy"), None);
+    }
+
+    #[test]
+    fn local_syms_are_the_global_ones() {
+        let mut local = LocalSyms::default();
+        let a = local.sym("dev-libs/local-front");
+        assert_eq!(a, Sym::new("dev-libs/local-front"));
+        assert_eq!(local.sym("dev-libs/local-front"), a);
+        assert_eq!(local.sym("other"), Sym::new("other"));
+        assert_ne!(local.sym("other"), a);
     }
 }

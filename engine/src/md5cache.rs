@@ -138,20 +138,61 @@ struct Field {
     line: u32,
 }
 
-/// The text of an entry: read from the file, or borrowed from a binary
-/// cache mapping shared by every entry of the repository.
+/// The text of an entry and where each key's value is: read from the file,
+/// or borrowed from a binary cache mapping shared by every entry of the
+/// repository, field ranges included (`[u32; 5]` little-endian per field,
+/// at a checked range of the mapping): a warm load allocates nothing for
+/// them.
 #[derive(Clone, Debug)]
 enum Text {
-    Owned(Box<str>),
-    Mapped(MappedText),
+    Owned(Box<str>, Vec<Field>),
+    Mapped(MappedText, std::ops::Range<usize>),
 }
+
+/// Bytes of one field in a cache mapping.
+const FIELD_BYTES: usize = 20;
 
 impl Text {
     fn bytes(&self) -> &[u8] {
         match self {
-            Text::Owned(s) => s.as_bytes(),
-            Text::Mapped(m) => m.bytes(),
+            Text::Owned(s, _) => s.as_bytes(),
+            Text::Mapped(m, _) => m.bytes(),
         }
+    }
+
+    fn field_count(&self) -> usize {
+        match self {
+            Text::Owned(_, f) => f.len(),
+            Text::Mapped(_, r) => r.len() / FIELD_BYTES,
+        }
+    }
+
+    fn field_at(&self, i: usize) -> Field {
+        match self {
+            Text::Owned(_, f) => f[i],
+            Text::Mapped(m, r) => {
+                let at = r.start + i * FIELD_BYTES;
+                let b = m
+                    .mapping()
+                    .get(at..at + FIELD_BYTES)
+                    .unwrap_or(&[0; FIELD_BYTES]);
+                decode_field(b)
+            }
+        }
+    }
+}
+
+/// A field as the binary cache stores it (checked by
+/// [`CacheEntry::from_mapped`] before any is read this way).
+fn decode_field(b: &[u8]) -> Field {
+    let n = |k: usize| {
+        let w = b.get(4 * k..4 * k + 4).and_then(|w| w.try_into().ok());
+        u32::from_le_bytes(w.unwrap_or([0; 4]))
+    };
+    Field {
+        key: (n(0) as usize, n(1) as usize),
+        value: (n(2) as usize, n(3) as usize),
+        line: n(4),
     }
 }
 
@@ -160,7 +201,6 @@ impl Text {
 pub struct CacheEntry {
     file: Arc<Path>,
     text: Text,
-    fields: Vec<Field>,
 }
 
 /// One `IUSE` token.
@@ -241,8 +281,7 @@ impl CacheEntry {
         }
         let entry = CacheEntry {
             file: file.clone(),
-            text: Text::Owned(text.into_boxed_str()),
-            fields,
+            text: Text::Owned(text.into_boxed_str(), fields),
         };
         if entry.field("_md5_").is_none() {
             // Named at its last line: where the cut-short entry stops.
@@ -256,29 +295,34 @@ impl CacheEntry {
 
     /// An entry whose text lives in a binary cache mapping, with the field
     /// ranges [`CacheEntry::from_bytes`] found when the cache was written
-    /// (`[key start, key end, value start, value end, line]`). `None` when
-    /// a range is out of order or out of bounds.
+    /// at `fields` in the same mapping (`[key start, key end, value start,
+    /// value end, line]`, little-endian `u32`s). `None` when a range is out
+    /// of order or out of bounds.
     pub(crate) fn from_mapped(
         path: &Path,
         text: MappedText,
-        fields: impl Iterator<Item = [u32; 5]>,
+        fields: std::ops::Range<usize>,
     ) -> Option<CacheEntry> {
         let len = text.bytes().len();
-        let fields = fields
-            .map(|[ks, ke, vs, ve, line]| {
-                let [ks, ke, vs, ve] = [ks, ke, vs, ve].map(|n| n as usize);
-                (ks <= ke && ke < vs && vs <= ve && ve <= len).then_some(Field {
-                    key: (ks, ke),
-                    value: (vs, ve),
-                    line,
-                })
-            })
-            .collect::<Option<Vec<Field>>>()?;
+        let all = text.mapping().get(fields.clone())?;
+        if all.len() % FIELD_BYTES != 0 {
+            return None;
+        }
+        for b in all.chunks_exact(FIELD_BYTES) {
+            let Field { key, value, .. } = decode_field(b);
+            let ((ks, ke), (vs, ve)) = (key, value);
+            if !(ks <= ke && ke < vs && vs <= ve && ve <= len) {
+                return None;
+            }
+        }
         Some(CacheEntry {
             file: Arc::from(path),
-            text: Text::Mapped(text),
-            fields,
+            text: Text::Mapped(text, fields),
         })
+    }
+
+    fn fields(&self) -> impl DoubleEndedIterator<Item = Field> + '_ {
+        (0..self.text.field_count()).map(|i| self.text.field_at(i))
     }
 
     /// The entry's text, and its fields as [`CacheEntry::from_mapped`]
@@ -287,8 +331,7 @@ impl CacheEntry {
         let text = std::str::from_utf8(self.text.bytes()).ok()?;
         let n = |x: usize| u32::try_from(x).ok();
         let fields = self
-            .fields
-            .iter()
+            .fields()
             .map(|f| {
                 Some([
                     n(f.key.0)?,
@@ -313,10 +356,9 @@ impl CacheEntry {
             .unwrap_or("")
     }
 
-    fn field(&self, key: &str) -> Option<&Field> {
+    fn field(&self, key: &str) -> Option<Field> {
         let text = self.text.bytes();
-        self.fields
-            .iter()
+        self.fields()
             .rev()
             .find(|f| text.get(f.key.0..f.key.1) == Some(key.as_bytes()))
     }
@@ -341,7 +383,7 @@ impl CacheEntry {
 
     /// The keys in file order (a repeated key appears twice).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.fields.iter().map(|f| self.slice(f.key))
+        self.fields().map(move |f| self.slice(f.key))
     }
 
     fn value(&self, key: &str) -> &str {

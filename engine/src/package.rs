@@ -12,14 +12,15 @@
 //! reason `invalid`, as Portage's `Package._invalid_metadata` does; see
 //! [`Package::metadata_check`].
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use ahash::HashMap;
+use rayon::prelude::*;
 
 use crate::atom::{Atom, AtomOptions, PkgRef, SlotOp, UseDepKind};
 use crate::depspec::{DepOptions, DepSpec, DepSpecError, FlagLeaf};
 use crate::eapi::Eapi;
-use crate::intern::Sym;
+use crate::intern::{LocalSyms, Sym};
 use crate::md5cache::{self, CacheEntry, Md5CacheError};
 use crate::repo::{RepoId, RepoSet, Repository};
 use crate::source::{Loc, Warning};
@@ -52,8 +53,42 @@ pub struct Package {
     pub license_names: Vec<Sym>,
     pub license: DepSpec<Sym>,
     entry: CacheEntry,
-    deps: OnceLock<Result<Deps, String>>,
+    /// Boxed: most versions never have theirs parsed, and a [`Package`]
+    /// is moved and kept by the tens of thousands.
+    deps: OnceLock<Box<Result<Deps, String>>>,
     check: OnceLock<MetadataCheck>,
+    validity: OnceLock<Validity>,
+}
+
+/// What every profile's evaluation needs of [`Package::metadata_check`]:
+/// whether Portage refuses the metadata whatever the profile, and which
+/// flags its conditionals name outside IUSE (each must be implicit in the
+/// profile). Depends on the entry alone, so the binary cache keeps it per
+/// entry ([`crate::cache`]) and a warm run parses no dependency string
+/// to learn it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Validity {
+    /// [`MetadataCheck::problems`] is not empty (mask `invalid`).
+    pub invalid: bool,
+    /// [`MetadataCheck::own_flags`] not in IUSE, sorted by name, each once.
+    pub outside_iuse: Vec<Sym>,
+}
+
+impl Validity {
+    fn of(check: &MetadataCheck, iuse: &[(Sym, Option<bool>)]) -> Validity {
+        let mut outside_iuse: Vec<Sym> = check
+            .own_flags
+            .iter()
+            .map(|&(f, _)| f)
+            .filter(|f| !iuse.iter().any(|(g, _)| g == f))
+            .collect();
+        outside_iuse.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        outside_iuse.dedup();
+        Validity {
+            invalid: !check.problems.is_empty(),
+            outside_iuse,
+        }
+    }
 }
 
 /// Something in a version's metadata that makes Portage refuse the version
@@ -114,7 +149,8 @@ impl Package {
     /// The parsed dependencies, or a message naming the bad field and file.
     pub fn deps(&self) -> Result<&Deps, &str> {
         self.deps
-            .get_or_init(|| self.parse_deps())
+            .get_or_init(|| Box::new(self.parse_deps()))
+            .as_ref()
             .as_ref()
             .map_err(String::as_str)
     }
@@ -155,10 +191,32 @@ impl Package {
     /// version of a supported EAPI. Problems come in that order; the first
     /// dependency class that does not parse stops the dependency checks.
     pub fn metadata_check(&self) -> &MetadataCheck {
-        self.check.get_or_init(|| self.check_metadata())
+        self.check.get_or_init(|| self.check_metadata(self.deps()))
     }
 
-    fn check_metadata(&self) -> MetadataCheck {
+    /// The part of [`Package::metadata_check`] evaluation needs for every
+    /// version: served by the binary cache when it had it, else derived
+    /// from the check (without keeping the parsed dependencies, which only
+    /// the solver needs, for a few versions).
+    pub fn validity(&self) -> &Validity {
+        self.validity.get_or_init(|| match self.check.get() {
+            Some(c) => Validity::of(c, &self.iuse),
+            None => {
+                let parsed;
+                let deps = match self.deps.get() {
+                    Some(d) => &**d,
+                    None => {
+                        parsed = self.parse_deps();
+                        &parsed
+                    }
+                };
+                let check = self.check_metadata(deps.as_ref().map_err(String::as_str));
+                Validity::of(&check, &self.iuse)
+            }
+        })
+    }
+
+    fn check_metadata(&self, deps: Result<&Deps, &str>) -> MetadataCheck {
         let mut c = MetadataCheck::default();
         let Ok(eapi) = self.eapi else {
             return c;
@@ -184,7 +242,7 @@ impl Package {
                 message: format!("REQUIRED_USE set, but EAPI '{eapi}' doesn't allow it"),
             });
         }
-        match self.deps() {
+        match deps {
             Err(message) => c.problems.push(MetadataProblem {
                 loc: None,
                 message: message.to_owned(),
@@ -274,44 +332,71 @@ impl PackageIndex {
         let mut index = PackageIndex::default();
         for repo in &repos.repos {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
-            for f in files {
-                let entry = repos.memo.cache_entry(&repos.fs, &f.path)?;
-                index.push(repo, &f.category, &f.pf, entry, warnings)?;
-            }
+            let read: Vec<Result<NewEntry, Md5CacheError>> = files
+                .into_par_iter()
+                .map(|f| {
+                    Ok(NewEntry {
+                        entry: repos.memo.cache_entry(&repos.fs, &f.path)?,
+                        category: f.category,
+                        pf: f.pf,
+                        validity: None,
+                    })
+                })
+                .collect();
+            // The first bad entry in scan order is the one reported.
+            let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+            index.extend(repo, entries, warnings)?;
         }
         Ok(index)
     }
 
-    /// Adds the entry `category/pf` of `repo` (entries come in
-    /// [`md5cache::scan`] order, repository by repository).
-    pub(crate) fn push(
+    /// Adds the entries of `repo` (in [`md5cache::scan`] order, repository
+    /// by repository), typed in parallel; ids, warnings and the first error
+    /// come in the order given, whatever the threads did.
+    pub(crate) fn extend(
         &mut self,
         repo: &Repository,
-        category: &str,
-        pf: &str,
-        entry: CacheEntry,
+        entries: Vec<NewEntry>,
         warnings: &mut Vec<Warning>,
     ) -> Result<(), PackageError> {
-        let Some((pn, version)) = split_pf(pf) else {
+        // Names first: the first bad one in order is the error.
+        let versions: Vec<Option<(usize, Version)>> = entries
+            .par_iter()
+            .map(|e| split_pf(&e.pf).map(|(pn, v)| (pn.len(), v)))
+            .collect();
+        if let Some(i) = versions.iter().position(Option::is_none) {
+            let e = &entries[i];
             return Err(PackageError::BadName {
-                loc: Loc::new(entry.path(), 0),
-                name: pf.to_owned(),
+                loc: Loc::new(e.entry.path(), 0),
+                name: e.pf.clone(),
             });
-        };
-        let cp = Sym::new(&format!("{category}/{pn}"));
-        let id = PkgId(self.packages.len() as u32);
-        let pkg = typed(
-            id,
-            repo.id,
-            repo.name,
-            cp,
-            pf.to_owned(),
-            version,
-            entry,
-            warnings,
-        );
-        self.by_cp.entry(cp).or_default().push(id);
-        self.packages.push(pkg);
+        }
+        let base = self.packages.len();
+        let found: Mutex<Vec<(usize, Warning)>> = Mutex::default();
+        // Straight into the index (a package is a few hundred bytes: no
+        // second vector to move them through).
+        self.packages
+            .par_extend(entries.into_par_iter().zip(versions).enumerate().map_init(
+                TypingMemo::default,
+                |memo, (i, (e, v))| {
+                    let (pn_len, version) = v.unwrap_or_else(|| unreachable!("checked above"));
+                    let mut w = Vec::new();
+                    let id = PkgId((base + i) as u32);
+                    let p = typed(repo, id, e, pn_len, version, memo, &mut w);
+                    if !w.is_empty() {
+                        let mut found = found.lock().unwrap_or_else(|e| e.into_inner());
+                        found.extend(w.into_iter().map(|w| (i, w)));
+                    }
+                    p
+                },
+            ));
+        let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        // In entry order; one entry's own warnings keep theirs (stable sort).
+        found.sort_by_key(|&(i, _)| i);
+        warnings.extend(found.into_iter().map(|(_, w)| w));
+        for p in &self.packages[base..] {
+            self.by_cp.entry(p.cp).or_default().push(p.id);
+        }
         Ok(())
     }
 
@@ -357,75 +442,125 @@ impl PackageIndex {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// An md5-cache entry about to become a [`Package`], with its
+/// [`Validity`] when the binary cache had it.
+pub(crate) struct NewEntry {
+    pub category: String,
+    pub pf: String,
+    pub entry: CacheEntry,
+    pub validity: Option<Validity>,
+}
+
+/// What one thread typing entries keeps between them: symbols it has
+/// interned ([`LocalSyms`]) and parsed LICENSE strings by text, per EAPI rule for
+/// empty any-of groups (a handful of strings cover most versions, and a
+/// parse allocates; the result is shared, [`DepSpec`] is reference-counted).
+#[derive(Default)]
+struct TypingMemo {
+    syms: LocalSyms,
+    licenses: [HashMap<Box<str>, ParsedLicense>; 2],
+    /// KEYWORDS and IUSE values typed, by text: versions share them (240
+    /// distinct KEYWORDS among 26 630 generated entries, about half as
+    /// many IUSE values as entries), and one lookup of the whole value
+    /// costs less than one per token.
+    keywords: HashMap<Box<str>, Vec<Sym>>,
+    iuse: HashMap<Box<str>, Vec<(Sym, Option<bool>)>>,
+}
+
+/// A LICENSE string parsed, or why it does not parse.
+type ParsedLicense = Result<DepSpec<Sym>, String>;
+
+impl TypingMemo {
+    fn sym(&mut self, s: &str) -> Sym {
+        self.syms.sym(s)
+    }
+
+    fn license(&mut self, text: &str, empty_any_of: bool) -> ParsedLicense {
+        let map = &mut self.licenses[usize::from(empty_any_of)];
+        if let Some(r) = map.get(text) {
+            return r.clone();
+        }
+        let r = DepSpec::parse(text, DepOptions::license(empty_any_of), |s| {
+            Ok::<_, String>(Sym::new(s))
+        })
+        .map_err(|e| e.to_string());
+        map.insert(text.into(), r.clone());
+        r
+    }
+}
+
 fn typed(
+    repo: &Repository,
     id: PkgId,
-    repo: RepoId,
-    repo_name: Sym,
-    cp: Sym,
-    pf: String,
+    new: NewEntry,
+    pn_len: usize,
     version: Version,
-    entry: CacheEntry,
+    memo: &mut TypingMemo,
     warnings: &mut Vec<Warning>,
 ) -> Package {
+    let NewEntry {
+        category,
+        pf,
+        entry,
+        validity,
+    } = new;
+    let cpv = format!("{category}/{pf}");
+    let cp = memo.sym(&cpv[..category.len() + 1 + pn_len]);
     let eapi = Eapi::parse(entry.eapi()).ok_or_else(|| entry.eapi().to_owned());
     // An unsupported EAPI's SLOT is not read (Portage discards every other
     // key of such an entry): `:slot` atoms must not match it.
     let (slot, subslot) = match (&eapi, entry.slot()) {
-        (Err(_), _) => (Sym::new(""), Sym::new("")),
-        (Ok(_), Some((s, sub))) => (Sym::new(s), Sym::new(sub)),
+        (Err(_), _) => (memo.sym(""), memo.sym("")),
+        (Ok(_), Some((s, sub))) => (memo.sym(s), memo.sym(sub)),
         (Ok(_), None) => {
             warnings.push(Warning {
                 loc: Loc::new(entry.path(), 0),
                 message: "no SLOT; Portage masks this version as invalid".to_owned(),
             });
-            (Sym::new("0"), Sym::new("0"))
+            (memo.sym("0"), memo.sym("0"))
         }
     };
-    let keywords = entry.keywords().map(Sym::new).collect();
-    // Sorted by name, each flag once, so that per-flag results come out in
-    // output order. A flag listed twice (`+debug ... debug`, as eclasses
-    // produce) is on by default if any listing says `+`: Portage's
-    // pkginternal layer is every `+` token.
-    let mut iuse: Vec<(Sym, Option<bool>)> = Vec::new();
-    for f in entry.iuse() {
-        let s = Sym::new(f.name);
-        match iuse.iter_mut().find(|(g, _)| *g == s) {
-            Some(e) => {
-                if f.default == Some(true) || e.1.is_none() {
-                    e.1 = f.default.or(e.1);
-                }
-            }
-            None => iuse.push((s, f.default)),
+    // Memo keys are the raw values, which the accessors split.
+    let text = entry.get("KEYWORDS").unwrap_or("");
+    let keywords = match memo.keywords.get(text) {
+        Some(k) => k.clone(),
+        None => {
+            let k: Vec<Sym> = entry.keywords().map(|k| memo.sym(k)).collect();
+            memo.keywords.insert(text.into(), k.clone());
+            k
         }
-    }
-    iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    };
+    let text = entry.get("IUSE").unwrap_or("");
+    let iuse = match memo.iuse.get(text) {
+        Some(i) => i.clone(),
+        None => {
+            let i = typed_iuse(&entry, &mut memo.syms);
+            memo.iuse.insert(text.into(), i.clone());
+            i
+        }
+    };
     let license = match &eapi {
-        Ok(e) => DepSpec::parse(
-            entry.license(),
-            DepOptions::license(e.empty_any_of_unsatisfied()),
-            |s| Ok::<_, String>(Sym::new(s)),
-        )
-        .unwrap_or_else(|err| {
-            let loc = entry
-                .loc_of("LICENSE")
-                .unwrap_or_else(|| Loc::new(entry.path(), 0));
-            warnings.push(Warning {
-                loc,
-                message: format!("invalid LICENSE: {err}"),
-            });
-            DepSpec::empty()
-        }),
+        Ok(e) => memo
+            .license(entry.license(), e.empty_any_of_unsatisfied())
+            .unwrap_or_else(|err| {
+                let loc = entry
+                    .loc_of("LICENSE")
+                    .unwrap_or_else(|| Loc::new(entry.path(), 0));
+                warnings.push(Warning {
+                    loc,
+                    message: format!("invalid LICENSE: {err}"),
+                });
+                DepSpec::empty()
+            }),
         Err(_) => DepSpec::empty(),
     };
     let mut license_names: Vec<Sym> = license.leaves().to_vec();
     license_names.sort();
     license_names.dedup();
-    let cpv = format!("{}/{pf}", cp.as_str().split('/').next().unwrap_or(""));
-    Package {
+    let pkg = Package {
         id,
-        repo,
-        repo_name,
+        repo: repo.id,
+        repo_name: repo.name,
         cp,
         cpv,
         pf,
@@ -440,7 +575,33 @@ fn typed(
         entry,
         deps: OnceLock::new(),
         check: OnceLock::new(),
+        validity: OnceLock::new(),
+    };
+    if let Some(v) = validity {
+        let _ = pkg.validity.set(v);
     }
+    pkg
+}
+
+/// IUSE with each flag once, sorted by name, so that per-flag results
+/// come out in output order. A flag listed twice (`+debug ... debug`, as
+/// eclasses produce) is on by default if any listing says `+`: Portage's
+/// pkginternal layer is every `+` token.
+fn typed_iuse(entry: &CacheEntry, syms: &mut LocalSyms) -> Vec<(Sym, Option<bool>)> {
+    let mut iuse: Vec<(Sym, Option<bool>)> = Vec::new();
+    for f in entry.iuse() {
+        let s = syms.sym(f.name);
+        match iuse.iter_mut().find(|(g, _)| *g == s) {
+            Some(e) => {
+                if f.default == Some(true) || e.1.is_none() {
+                    e.1 = f.default.or(e.1);
+                }
+            }
+            None => iuse.push((s, f.default)),
+        }
+    }
+    iuse.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+    iuse
 }
 
 /// Portage's SLOT syntax (`_get_slot_re`, compiled with `re.ASCII`): a

@@ -142,10 +142,15 @@ impl Tree {
                 self.license_groups.define(g.loc, &g.name, &members);
             }
         }
-        // Categories of packages in the md5-cache count too.
+        // Categories of packages in the md5-cache count too (packages come
+        // category by category: intern each run once).
+        let mut last = None;
         for p in &self.packages.packages {
             if let Some((cat, _)) = p.cp.as_str().split_once('/') {
-                self.categories.insert(Sym::new(cat));
+                if last != Some(cat) {
+                    self.categories.insert(Sym::new(cat));
+                    last = Some(cat);
+                }
             }
         }
         self.load_repo_masks()

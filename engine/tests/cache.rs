@@ -33,8 +33,23 @@ const NAMES: [&str; 4] = ["foo-1", "foo-2.1", "bar-0.5-r1", "baz-3"];
 const KEYWORDS: [&str; 4] = ["amd64 ~arm64", "~amd64", "arm64 -x86", "amd64 arm64 ~x86"];
 const IUSE: [&str; 4] = ["+ssl", "doc test", "-static +ipv6", ""];
 
+/// RDEPEND variants: a conditional on a flag the IUSE variants may or may
+/// not have, flags outside any IUSE (`kernel_linux`, a `[flag?]` USE
+/// dependency), and strings Portage refuses (an unclosed group, a
+/// slot-operator `:=` with a sub-slot) — what each entry's cached
+/// [`Validity`](portolan_engine::package::Validity) is made of.
+const RDEPEND: [&str; 4] = [
+    "ssl? ( dev-libs/openssl )",
+    "kernel_linux? ( sys-apps/util-linux ) dev-libs/bar[doc?]",
+    "|| ( dev-libs/bar",
+    "dev-libs/bar:0/1=",
+];
+
 fn entry_text(keywords: &str, iuse: &str) -> String {
-    format!("EAPI=8\nSLOT=0\nKEYWORDS={keywords}\nIUSE={iuse}\nLICENSE=MIT\n_md5_=0123\n")
+    format!(
+        "EAPI=8\nSLOT=0\nKEYWORDS={keywords}\nIUSE={iuse}\nLICENSE=MIT\nRDEPEND={}\n_md5_=0123\n",
+        RDEPEND[0]
+    )
 }
 
 /// The profiles every load stacks.
@@ -139,8 +154,9 @@ fn answers_nodes(
     let mut out = String::new();
     for p in &index.packages {
         let e = p.entry();
+        let validity = p.validity();
         out.push_str(&format!(
-            "{} {:?} slot={} kw={:?} iuse={:?} lic={:?} file={}\n",
+            "{} {:?} slot={} kw={:?} iuse={:?} lic={:?} {validity:?} file={}\n",
             p.cpv(),
             p.eapi,
             p.slot,
@@ -149,6 +165,20 @@ fn answers_nodes(
             p.license_names,
             e.path().display()
         ));
+        // Whether served by the cache or not, the validity is what the
+        // full metadata check of this very entry says.
+        let check = p.metadata_check();
+        assert_eq!(validity.invalid, !check.problems.is_empty(), "{}", p.cpv());
+        let mut outside: Vec<&str> = check
+            .own_flags
+            .iter()
+            .filter(|(f, _)| !p.iuse.iter().any(|(g, _)| g == f))
+            .map(|(f, _)| f.as_str())
+            .collect();
+        outside.sort();
+        outside.dedup();
+        let served: Vec<&str> = validity.outside_iuse.iter().map(|f| f.as_str()).collect();
+        assert_eq!(served, outside, "{}", p.cpv());
         for k in e.keys() {
             out.push_str(&format!("  {k}={:?} at {:?}\n", e.get(k), e.loc_of(k)));
         }
@@ -231,6 +261,52 @@ fn warm_cache_reuses_every_entry_and_reparses_only_what_changed() {
     fs::remove_dir_all(&root).unwrap();
 }
 
+/// What a warm cache says of each entry's validity follows the entry: an
+/// RDEPEND edit that makes it invalid, or names other flags outside IUSE,
+/// is seen, and the next load serves the new facts from the cache.
+#[test]
+fn cached_validity_follows_the_entry() {
+    let root = scratch("validity");
+    let repo = make_repo(&root);
+    age(&repo);
+    let cache_dir = root.join("cache");
+    same_as_uncached(&repo, &cache_dir);
+    let validity_of = |cpv: &str| {
+        let repos = RepoSet::from_dirs(std::slice::from_ref(&repo)).unwrap();
+        let opts = CacheOptions {
+            dir: Some(cache_dir.clone()),
+        };
+        let mut warnings = Vec::new();
+        let (index, stats) = cache::load_packages(&repos, &opts, &mut warnings).unwrap();
+        let p = index.find_cpv(cpv)[0];
+        let v = p.validity();
+        let outside: Vec<&str> = v.outside_iuse.iter().map(|f| f.as_str()).collect();
+        (v.invalid, outside, stats.parsed)
+    };
+    // IUSE of dev-libs/foo-2.1 is "-static +ipv6".
+    let e = repo.join("metadata/md5-cache/dev-libs/foo-2.1");
+    assert_eq!(validity_of("dev-libs/foo-2.1"), (false, vec!["ssl"], 0));
+    let cases = [
+        (RDEPEND[2], true, vec![]),
+        (RDEPEND[1], false, vec!["doc", "kernel_linux"]),
+        (RDEPEND[3], true, vec![]),
+        (RDEPEND[0], false, vec!["ssl"]),
+    ];
+    for (rdepend, invalid, outside) in cases {
+        let text = fs::read_to_string(&e).unwrap();
+        let line = text.lines().find(|l| l.starts_with("RDEPEND=")).unwrap();
+        fs::write(&e, text.replace(line, &format!("RDEPEND={rdepend}"))).unwrap();
+        age(&repo);
+        assert_eq!(
+            validity_of("dev-libs/foo-2.1"),
+            (invalid, outside.clone(), 1)
+        );
+        assert_eq!(validity_of("dev-libs/foo-2.1"), (invalid, outside, 0));
+        same_as_uncached(&repo, &cache_dir);
+    }
+    fs::remove_dir_all(&root).unwrap();
+}
+
 /// The racy-git rule: an edit that keeps the size and puts back the mtime
 /// the cache recorded is still seen while that mtime is within the
 /// granularity window of the cache's write (it is hashed, not trusted).
@@ -262,7 +338,7 @@ fn racy_same_size_edit_with_restored_mtime_is_seen() {
 #[test]
 fn corrupt_cache_files_are_reported_once_and_rebuilt() {
     type Damage = fn(&Path);
-    let damages: [(&str, Damage); 5] = [
+    let damages: [(&str, Damage); 6] = [
         ("truncated", |f| {
             let len = fs::metadata(f).unwrap().len();
             File::options()
@@ -285,6 +361,12 @@ fn corrupt_cache_files_are_reported_once_and_rebuilt() {
             fs::write(f, b).unwrap();
         }),
         ("not ours", |f| fs::write(f, vec![7u8; 4096]).unwrap()),
+        // What the previous format (without validity facts) wrote.
+        ("older format", |f| {
+            let mut b = fs::read(f).unwrap();
+            b[8..12].copy_from_slice(&(cache::format::FORMAT - 1).to_le_bytes());
+            fs::write(f, b).unwrap();
+        }),
     ];
     for (what, damage) in damages {
         let root = scratch("corrupt");
@@ -432,6 +514,8 @@ fn unwritable_cache_dir_is_a_warning() {
 enum Mutation {
     Keywords(usize, usize),
     Iuse(usize, usize),
+    /// Set RDEPEND of entry `e` to [`RDEPEND`]`[k]`.
+    Rdepend(usize, usize),
     /// Swap two letters of KEYWORDS: same size, new mtime.
     SameSize(usize),
     Add(usize, usize),
@@ -453,6 +537,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (0..16usize, 0..4usize).prop_map(|(e, k)| Mutation::Keywords(e, k)),
         (0..16usize, 0..4usize).prop_map(|(e, k)| Mutation::Iuse(e, k)),
+        (0..16usize, 0..4usize).prop_map(|(e, k)| Mutation::Rdepend(e, k)),
         (0..16usize).prop_map(Mutation::SameSize),
         (0..3usize, 0..4usize).prop_map(|(c, n)| Mutation::Add(c, n)),
         (0..16usize).prop_map(Mutation::Remove),
@@ -554,6 +639,11 @@ fn apply(repo: &Path, m: &Mutation) {
                 set_line(&p, "IUSE", IUSE[k]);
             }
         }
+        Mutation::Rdepend(e, k) => {
+            if let Some(p) = pick(e) {
+                set_line(&p, "RDEPEND", RDEPEND[k]);
+            }
+        }
         Mutation::SameSize(e) => {
             if let Some(p) = pick(e) {
                 let text = fs::read_to_string(&p).unwrap();
@@ -652,6 +742,10 @@ proptest! {
             let (plain, _, _) = answers(&repo, None);
             let (cached, warnings, _) = answers(&repo, Some(&cache_dir));
             prop_assert_eq!(&cached, &plain, "after {:?}", m);
+            prop_assert!(warnings.is_empty(), "{:?}", warnings);
+            // Once more, every entry now served by the file just written.
+            let (again, warnings, _) = answers(&repo, Some(&cache_dir));
+            prop_assert_eq!(&again, &plain, "after {:?}, warm", m);
             prop_assert!(warnings.is_empty(), "{:?}", warnings);
         }
         fs::remove_dir_all(&root).unwrap();

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! 0..8    b"PORTOLAN"
-//! 8..12   FORMAT (u32 little-endian)
+//! 8..12   format number (u32 little-endian), per kind: [`Contents::format`]
 //! 12..16  what the archive holds: 0 = [`RepoCache`], 1 = [`NodeCache`]
 //! 16..24  length of the archive in bytes (u64 little-endian)
 //! 24..32  xxh3-64 of the archive (u64 little-endian)
@@ -27,8 +27,12 @@ use std::sync::Arc;
 use memmap2::Mmap;
 use rkyv::{Archive, Deserialize, Serialize};
 
-/// Bumped whenever [`RepoCache`] or the meaning of what it stores changes.
-pub const FORMAT: u32 = 2;
+/// Bumped whenever [`RepoCache`] or the meaning of what it stores changes
+/// (3: each entry's [`crate::package::Validity`]).
+pub const FORMAT: u32 = 3;
+/// The same for [`NodeCache`]: each kind has its own number, so that a
+/// change of one does not throw the other away.
+pub const NODES_FORMAT: u32 = 2;
 const MAGIC: &[u8; 8] = b"PORTOLAN";
 pub(crate) const PREFIX: usize = 32;
 
@@ -56,6 +60,16 @@ pub struct RepoCache {
 pub enum Contents {
     Packages = 0,
     Nodes = 1,
+}
+
+impl Contents {
+    /// The format number files of this kind are written with.
+    pub fn format(self) -> u32 {
+        match self {
+            Contents::Packages => FORMAT,
+            Contents::Nodes => NODES_FORMAT,
+        }
+    }
 }
 
 /// What every profile directory read from one repository asked of the file
@@ -109,7 +123,7 @@ pub struct Stamp {
 
 /// A folder whose listing the cache relies on; `stamp` is `None` when it
 /// did not exist.
-#[derive(Archive, Serialize, Debug)]
+#[derive(Archive, Serialize, Debug, Clone)]
 pub struct DirRecord {
     /// Relative to the repository's location.
     pub rel: String,
@@ -127,6 +141,10 @@ pub struct EntryRecord {
     pub text: String,
     /// `[key start, key end, value start, value end, line]` per `KEY=VALUE`.
     pub fields: Vec<[u32; 5]>,
+    /// [`Validity::invalid`](crate::package::Validity) of the entry.
+    pub invalid: bool,
+    /// [`Validity::outside_iuse`](crate::package::Validity), by name.
+    pub outside_iuse: Vec<String>,
 }
 
 /// Why a cache file cannot be used.
@@ -172,13 +190,14 @@ pub fn open(path: &Path, contents: Contents) -> Result<Arc<Mmap>, OpenError> {
     }
     let word = |at: usize| u64::from_le_bytes(map[at..at + 8].try_into().unwrap_or([0; 8]));
     let format = u32::from_le_bytes(map[8..12].try_into().unwrap_or([0; 4]));
-    if format != FORMAT {
-        return Err(OpenError::Corrupt(format!(
-            "format {format}, this portolan reads format {FORMAT}"
-        )));
-    }
     if u32::from_le_bytes(map[12..16].try_into().unwrap_or([0; 4])) != contents as u32 {
         return corrupt("holds another kind of cache");
+    }
+    let expected = contents.format();
+    if format != expected {
+        return Err(OpenError::Corrupt(format!(
+            "format {format}, this portolan reads format {expected}"
+        )));
     }
     let len = word(16);
     if len != (map.len() - PREFIX) as u64 {
@@ -222,7 +241,7 @@ pub fn write_nodes(path: &Path, cache: &NodeCache) -> io::Result<()> {
 fn write_payload(path: &Path, contents: Contents, payload: &[u8]) -> io::Result<()> {
     let mut prefix = Vec::with_capacity(PREFIX);
     prefix.extend_from_slice(MAGIC);
-    prefix.extend_from_slice(&FORMAT.to_le_bytes());
+    prefix.extend_from_slice(&contents.format().to_le_bytes());
     prefix.extend_from_slice(&(contents as u32).to_le_bytes());
     prefix.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     prefix.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
@@ -281,5 +300,19 @@ impl MappedText {
 
     pub fn bytes(&self) -> &[u8] {
         &self.map[self.start..self.end]
+    }
+
+    /// The whole mapping this text lies in.
+    pub fn mapping(&self) -> &[u8] {
+        &self.map
+    }
+
+    /// The range of `map` that `len` bytes at address `ptr` cover, when
+    /// they lie inside it (the address of a slice of the archive read
+    /// from it).
+    pub fn range_in(map: &Mmap, ptr: usize, len: usize) -> Option<std::ops::Range<usize>> {
+        let start = ptr.checked_sub(map.as_ptr() as usize)?;
+        let end = start.checked_add(len)?;
+        (end <= map.len()).then_some(start..end)
     }
 }
