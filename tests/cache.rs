@@ -37,10 +37,22 @@ fn round_trip(conf: Option<&Path>, name: &str, args: &[&str]) {
     let d = dir.display().to_string();
     let (plain, plain_err) = run(conf, &["--no-cache"], args);
     let (cold, cold_err) = run(conf, &["--cache-dir", &d], args);
-    let files = std::fs::read_dir(&dir)
+    let files: Vec<String> = std::fs::read_dir(&dir)
         .expect("cold run wrote the cache")
-        .count();
-    assert!(files > 0);
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // Both caches of a repository: its packages and its profile nodes
+    // (which `query` once skipped, exiting without dropping the tree).
+    assert!(
+        files.iter().any(|f| f.ends_with(".nodes.cache")),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.ends_with(".cache") && !f.ends_with(".nodes.cache")),
+        "{files:?}"
+    );
     let (warm, warm_err) = run(conf, &["--cache-dir", &d], args);
     assert!(plain.lines().count() > 10, "{plain}");
     assert!(cold == plain, "{name}: cold cache answers differ");
