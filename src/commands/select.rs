@@ -78,6 +78,13 @@ pub fn plan_profiles(tree: &mut Tree, names: &[String]) -> Result<Vec<Planned>> 
         let fold = tree.stacker.fold(&tree.repos, &tree.nodes, leaf);
         out.push(Planned { leaf, fold });
     }
+    // Every node is loaded now: keep what was recorded. `query` does not
+    // free the tree at exit (so the store's drop, which would write it,
+    // never runs). A failed write is silent as on drop: the package cache
+    // of the same folder has already warned.
+    if let Some(inputs) = tree.nodes.inputs_mut() {
+        inputs.flush(&mut Vec::new());
+    }
     Ok(out)
 }
 
