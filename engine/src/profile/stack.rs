@@ -159,13 +159,18 @@ pub struct Profile {
 /// `releases/*`). A node's stack begins with its first parent's whole stack,
 /// folded from nothing, so that state depends on the first parent alone:
 /// [`Stacker`] keeps it per node and each profile folds only the rest.
+///
+/// Each node's fold starts as a clone of its first parent's, so a clone
+/// must cost little: the make.defaults state is only the list of each
+/// node's own values (`cfgs`, shared), from which the expansion map, the
+/// last-wins variables and the incremental tokens are all read (the map by
+/// looking back through the list, the others when the profile is
+/// finished, in parallel); the removal lists and flag streams share their
+/// contents until a node changes them.
 #[derive(Clone, Debug)]
 pub struct Fold {
     stack: Vec<NodeId>,
-    expand: HashMap<String, String>,
-    last: BTreeMap<String, Var>,
-    incr: BTreeMap<String, (Vec<String>, Option<Loc>)>,
-    /// Each node's own expanded make.defaults values (for USE_EXPAND).
+    /// Each node's own expanded make.defaults values, in stack order.
     cfgs: Vec<Arc<BTreeMap<String, Var>>>,
     use_force: FlagStream,
     use_mask: FlagStream,
@@ -182,12 +187,6 @@ impl Fold {
     fn new() -> Fold {
         Fold {
             stack: Vec::new(),
-            expand: MAKE_GLOBALS
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            last: BTreeMap::new(),
-            incr: BTreeMap::new(),
             cfgs: Vec::new(),
             use_force: FlagStream::default(),
             use_mask: FlagStream::default(),
@@ -201,17 +200,36 @@ impl Fold {
         }
     }
 
+    /// What `${name}` expands to while the node whose values so far are
+    /// `own` is applied: Portage's one expansion map threaded through every
+    /// file, seeded with make.globals, with `USE` taken out before each
+    /// node (so `${USE}` sees only the same node's value). The latest
+    /// node that assigned `name` holds the map's value.
+    fn lookup<'a>(&'a self, own: &'a BTreeMap<String, Var>, name: &str) -> Option<&'a str> {
+        if let Some(v) = own.get(name) {
+            return Some(&v.value);
+        }
+        if name == "USE" {
+            return None;
+        }
+        if let Some(v) = self.cfgs.iter().rev().find_map(|cfg| cfg.get(name)) {
+            return Some(&v.value);
+        }
+        MAKE_GLOBALS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+    }
+
     /// Applies the next node of the stack.
     fn apply(&mut self, repos: &RepoSet, node: &ProfileNode) {
         let i = self.stack.len() as u16;
         self.stack.push(node.id);
-        // make.defaults: USE is taken out of the expansion map per node.
-        self.expand.remove("USE");
+        // make.defaults: within a node the last assignment of a name wins.
         let mut cfg: BTreeMap<String, Var> = BTreeMap::new();
         for file in &node.make_defaults {
             for a in &file.assignments {
-                let value = make_defaults::expand(&a.value, &self.expand);
-                self.expand.insert(a.name.clone(), value.clone());
+                let value = make_defaults::expand_with(&a.value, |n| self.lookup(&cfg, n));
                 cfg.insert(
                     a.name.clone(),
                     Var {
@@ -219,15 +237,6 @@ impl Fold {
                         loc: Some(file.file.at(a.line)),
                     },
                 );
-            }
-        }
-        for (name, var) in &cfg {
-            if INCREMENTALS.contains(&name.as_str()) {
-                let e = self.incr.entry(name.clone()).or_default();
-                e.0.extend(var.value.split_whitespace().map(str::to_owned));
-                e.1 = var.loc.clone();
-            } else {
-                self.last.insert(name.clone(), var.clone());
             }
         }
         self.cfgs.push(Arc::new(cfg));
@@ -401,22 +410,29 @@ impl Profile {
     /// The incremental variables and everything derived from the final
     /// variables (USE_EXPAND lists, ARCH, accepted keywords and licenses).
     fn resolve_variables(&mut self, fold: &Fold) {
-        for (name, var) in &fold.last {
-            self.vars.insert(name.clone(), var.clone());
+        // Across nodes the incrementals concatenate (with the location of
+        // the last contribution) and every other variable is last-wins.
+        let mut incr: BTreeMap<&str, (Vec<&str>, &Option<Loc>)> = BTreeMap::new();
+        for cfg in &fold.cfgs {
+            for (name, var) in cfg.iter() {
+                if INCREMENTALS.contains(&name.as_str()) {
+                    let e = incr.entry(name).or_insert((Vec::new(), &None));
+                    e.0.extend(var.value.split_whitespace());
+                    e.1 = &var.loc;
+                } else {
+                    self.vars.insert(name.clone(), var.clone());
+                }
+            }
         }
         // Incrementals: make.globals first, then the profile tokens.
-        for (name, (tokens, loc)) in &fold.incr {
-            let (name, loc) = (name.clone(), loc.clone());
+        for (name, (tokens, loc)) in incr {
+            let (name, loc) = (name.to_owned(), loc.clone());
             let globals = MAKE_GLOBALS
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| *v)
                 .unwrap_or("");
-            let acc = stack_incremental(
-                globals
-                    .split_whitespace()
-                    .chain(tokens.iter().map(String::as_str)),
-            );
+            let acc = stack_incremental(globals.split_whitespace().chain(tokens.iter().copied()));
             self.vars.insert(
                 name,
                 Var {
@@ -697,18 +713,19 @@ fn signed(l: &Listed<Sym>) -> String {
 }
 
 /// Shape (A) of spec §8.3: an ordered set with removal by exact string.
-/// Keys and items are shared (Arc): every node's fold starts as a clone of
-/// its first parent's, and package.mask alone holds thousands of entries.
+/// Keys and items are shared (Arc), and so is the map until a node changes
+/// it: every node's fold starts as a clone of its first parent's, package.mask
+/// alone holds thousands of entries, and most nodes change no list.
 #[derive(Clone, Debug)]
 struct RemovalList<T> {
-    items: indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>,
+    items: Arc<indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>>,
     unmatched: Vec<(Loc, String)>,
 }
 
 impl<T> Default for RemovalList<T> {
     fn default() -> Self {
         RemovalList {
-            items: indexmap_lite::Map::default(),
+            items: Arc::default(),
             unmatched: Vec::new(),
         }
     }
@@ -716,18 +733,18 @@ impl<T> Default for RemovalList<T> {
 
 impl<T> RemovalList<T> {
     fn apply(&mut self, loc: &Loc, remove: bool, key: String, value: T) {
+        let items = Arc::make_mut(&mut self.items);
         if remove {
-            if self.items.remove(key.as_str()).is_none() {
+            if items.remove(key.as_str()).is_none() {
                 self.unmatched.push((loc.clone(), key));
             }
         } else {
-            self.items
-                .insert(Arc::from(key), Arc::new((value, loc.clone())));
+            items.insert(Arc::from(key), Arc::new((value, loc.clone())));
         }
     }
 
     fn clear(&mut self) {
-        self.items.clear();
+        self.items = Arc::default();
     }
 }
 
@@ -772,11 +789,6 @@ mod indexmap_lite {
         {
             let i = self.index.remove(k)?;
             self.values[i].take()
-        }
-
-        pub fn clear(&mut self) {
-            self.values.clear();
-            self.index.clear();
         }
 
         pub fn values(&self) -> impl Iterator<Item = &V> {
