@@ -12,7 +12,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use ahash::HashMap;
+use ahash::{HashMap, HashSet};
 
 use crate::atom::{Atom, AtomOptions};
 use crate::cache::nodes::{NodeInputs, NodeSource};
@@ -231,6 +231,88 @@ pub struct NodeStore {
     stack_lens: Vec<usize>,
     /// The binary cache of directory inputs, when there is one.
     inputs: Option<NodeInputs>,
+    /// Directories read ahead of their turn ([`NodeStore::read_ahead`]),
+    /// waiting for [`NodeStore::load`] to take them in order.
+    ahead: HashMap<PathBuf, DirRead>,
+}
+
+/// What reading one profile directory found, before it becomes a node of
+/// the store: its `parent` lines resolved, and its files typed. Reading is
+/// pure given the file system, so directories are read on any thread; the
+/// store numbers them, checks for cycles and reports the first error in
+/// the same serial order whether a directory was read ahead or not.
+struct DirRead {
+    repo: RepoId,
+    rel: String,
+    src: NodeSource,
+    /// Each `parent` line and the directory it names (which exists), or
+    /// why not; the error reading the `parent` file itself.
+    parents: Result<Vec<(Loc, String, Result<PathBuf, ProfileError>)>, ProfileError>,
+    /// The node with a placeholder id and no parents (the store sets them).
+    node: Result<ProfileNode, ProfileError>,
+}
+
+impl std::fmt::Debug for DirRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DirRead({:?})", self.rel)
+    }
+}
+
+impl DirRead {
+    /// Reads `dir` (`rel` inside `repo`'s `profiles/`) through `inputs`
+    /// when there is a node cache.
+    fn read(
+        repos: &RepoSet,
+        inputs: Option<&NodeInputs>,
+        dir: &Path,
+        repo: RepoId,
+        rel: String,
+    ) -> DirRead {
+        // Every file of the directory is read from `src`: the repository,
+        // or the cached answers when they are still valid.
+        let src = match inputs {
+            Some(inputs) => inputs.source(repos, repo, &rel, dir),
+            None => NodeSource::listed(&repos.fs, dir),
+        };
+        let parents = files::read_parent(&src.fs, dir)
+            .map_err(ProfileError::from)
+            .map(|entries| {
+                entries
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|ParentEntry { loc, path }| {
+                        let pdir = resolve_parent(repos, repo, dir, &loc, &path).and_then(|pdir| {
+                            if repos.fs.is_dir(&pdir) {
+                                Ok(pdir)
+                            } else {
+                                Err(ProfileError::MissingParent {
+                                    loc: loc.clone(),
+                                    parent: path.clone(),
+                                    dir: pdir,
+                                })
+                            }
+                        });
+                        (loc, path, pdir)
+                    })
+                    .collect()
+            });
+        let node = read_node(
+            repos,
+            &src.fs,
+            NodeId(0),
+            repo,
+            rel.clone(),
+            dir,
+            Vec::new(),
+        );
+        DirRead {
+            repo,
+            rel,
+            src,
+            parents,
+            node,
+        }
+    }
 }
 
 impl NodeStore {
@@ -292,6 +374,50 @@ impl NodeStore {
         Ok(id)
     }
 
+    /// Reads every directory the profiles `leaves` (each a path relative to
+    /// a repository's `profiles/`) stack, and that is not loaded yet, on
+    /// all threads, a generation of `parent` lines at a time; the next
+    /// [`NodeStore::load`]s take them from there. Nothing is reported
+    /// here: a directory that does not load fails when its turn comes,
+    /// exactly as without reading ahead, and one never loaded is dropped.
+    pub fn read_ahead(&mut self, repos: &RepoSet, leaves: &[(RepoId, &str)]) {
+        use rayon::prelude::*;
+        let mut queued: HashSet<PathBuf> = HashSet::default();
+        let mut wanted: Vec<PathBuf> = Vec::new();
+        for &(repo, path) in leaves {
+            let dir = normalize(&repos.get(repo).profiles_dir().join(path));
+            if self.unread(&dir) && queued.insert(dir.clone()) {
+                wanted.push(dir);
+            }
+        }
+        while !wanted.is_empty() {
+            let inputs = self.inputs.as_ref();
+            let reads: Vec<(PathBuf, DirRead)> = std::mem::take(&mut wanted)
+                .into_par_iter()
+                .filter_map(|dir| {
+                    let (repo, rel) = locate(repos, &dir)?;
+                    let read = DirRead::read(repos, inputs, &dir, repo, rel);
+                    Some((dir, read))
+                })
+                .collect();
+            for (dir, read) in reads {
+                for (_, _, pdir) in read.parents.iter().flatten() {
+                    if let Ok(pdir) = pdir {
+                        if self.unread(pdir) && queued.insert(pdir.clone()) {
+                            wanted.push(pdir.clone());
+                        }
+                    }
+                }
+                self.ahead.insert(dir, read);
+            }
+        }
+    }
+
+    /// `dir` is neither loaded nor read ahead.
+    fn unread(&self, dir: &Path) -> bool {
+        !self.by_dir.contains_key(dir) && !self.ahead.contains_key(dir)
+    }
+
     fn load_dir(
         &mut self,
         repos: &RepoSet,
@@ -301,26 +427,23 @@ impl NodeStore {
         if let Some(&id) = self.by_dir.get(dir) {
             return Ok(id);
         }
-        let (repo, rel) = locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
-            dir: dir.to_path_buf(),
-        })?;
-        in_progress.push(dir.to_path_buf());
-        // Every file of the directory is read from `src`: the repository,
-        // or the cached answers when they are still valid.
-        let src = match &mut self.inputs {
-            Some(inputs) => inputs.source(repos, repo, &rel, dir),
-            None => NodeSource::plain(&repos.fs),
-        };
-        let mut parents = Vec::new();
-        for ParentEntry { loc, path } in files::read_parent(&src.fs, dir)?.unwrap_or_default() {
-            let pdir = resolve_parent(repos, repo, dir, &loc, &path)?;
-            if !repos.fs.is_dir(&pdir) {
-                return Err(ProfileError::MissingParent {
-                    loc,
-                    parent: path,
-                    dir: pdir,
-                });
+        let read = match self.ahead.remove(dir) {
+            Some(read) => read,
+            None => {
+                let (repo, rel) =
+                    locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
+                        dir: dir.to_path_buf(),
+                    })?;
+                DirRead::read(repos, self.inputs.as_ref(), dir, repo, rel)
             }
+        };
+        if let Some(inputs) = &mut self.inputs {
+            inputs.count(&read.src);
+        }
+        in_progress.push(dir.to_path_buf());
+        let mut parents = Vec::new();
+        for (loc, path, pdir) in read.parents? {
+            let pdir = pdir?;
             if let Some(start) = in_progress.iter().position(|d| d == &pdir) {
                 let cycle = in_progress[start..]
                     .iter()
@@ -342,9 +465,11 @@ impl NodeStore {
         let len = parents.iter().fold(1usize, |n, &(_, p): &(Loc, NodeId)| {
             n.saturating_add(self.stack_lens[p.0 as usize])
         });
-        let node = read_node(repos, &src.fs, id, repo, rel, dir, parents)?;
+        let mut node = read.node?;
+        node.id = id;
+        node.parents = parents;
         if let Some(inputs) = &mut self.inputs {
-            inputs.loaded(repo, &node.path, src);
+            inputs.loaded(read.repo, &read.rel, read.src);
         }
         self.nodes.push(node);
         self.stack_lens.push(len);
