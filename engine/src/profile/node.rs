@@ -11,6 +11,7 @@
 //! `repo:path` parent, an unsupported profile EAPI) is an error.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use ahash::{HashMap, HashSet};
 
@@ -252,6 +253,45 @@ struct DirRead {
     node: Result<ProfileNode, ProfileError>,
 }
 
+/// One [`NodeStore::read_ahead`]: the directories queued so far, and
+/// those read.
+struct ReadAhead<'a> {
+    repos: &'a RepoSet,
+    store: &'a NodeStore,
+    queued: Mutex<HashSet<PathBuf>>,
+    read: Mutex<Vec<(PathBuf, DirRead)>>,
+}
+
+impl<'a> ReadAhead<'a> {
+    /// Queues `dir` unless it is loaded, read or queued already.
+    fn want<'s>(&'s self, s: &rayon::Scope<'s>, dir: PathBuf) {
+        if !self.store.unread(&dir) {
+            return;
+        }
+        if !lock(&self.queued).insert(dir.clone()) {
+            return;
+        }
+        s.spawn(move |s| self.read(s, dir));
+    }
+
+    fn read<'s>(&'s self, s: &rayon::Scope<'s>, dir: PathBuf) {
+        let Some((repo, rel)) = locate(self.repos, &dir) else {
+            return;
+        };
+        let read = DirRead::read(self.repos, self.store.inputs.as_ref(), &dir, repo, rel);
+        for (_, _, pdir) in read.parents.iter().flatten() {
+            if let Ok(pdir) = pdir {
+                self.want(s, pdir.clone());
+            }
+        }
+        lock(&self.read).push((dir, read));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl std::fmt::Debug for DirRead {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "DirRead({:?})", self.rel)
@@ -305,6 +345,10 @@ impl DirRead {
             dir,
             Vec::new(),
         );
+        // Read: the cached answers (a copy of every file) are no longer
+        // needed, and a read-ahead keeps hundreds of these until loading.
+        let mut src = src;
+        src.fs = repos.fs.clone();
         DirRead {
             repo,
             rel,
@@ -376,41 +420,26 @@ impl NodeStore {
 
     /// Reads every directory the profiles `leaves` (each a path relative to
     /// a repository's `profiles/`) stack, and that is not loaded yet, on
-    /// all threads, a generation of `parent` lines at a time; the next
-    /// [`NodeStore::load`]s take them from there. Nothing is reported
-    /// here: a directory that does not load fails when its turn comes,
-    /// exactly as without reading ahead, and one never loaded is dropped.
+    /// all threads; the next [`NodeStore::load`]s take them from there.
+    /// Each directory read queues its parents, so the only wait is for the
+    /// last read (a wait per generation of parents costs a time slice each
+    /// when the machine is busy). Nothing is reported here: a directory
+    /// that does not load fails when its turn comes, exactly as without
+    /// reading ahead, and one never loaded is dropped.
     pub fn read_ahead(&mut self, repos: &RepoSet, leaves: &[(RepoId, &str)]) {
-        use rayon::prelude::*;
-        let mut queued: HashSet<PathBuf> = HashSet::default();
-        let mut wanted: Vec<PathBuf> = Vec::new();
-        for &(repo, path) in leaves {
-            let dir = normalize(&repos.get(repo).profiles_dir().join(path));
-            if self.unread(&dir) && queued.insert(dir.clone()) {
-                wanted.push(dir);
+        let ahead = ReadAhead {
+            repos,
+            store: self,
+            queued: Mutex::default(),
+            read: Mutex::default(),
+        };
+        rayon::scope(|s| {
+            for &(repo, path) in leaves {
+                ahead.want(s, normalize(&repos.get(repo).profiles_dir().join(path)));
             }
-        }
-        while !wanted.is_empty() {
-            let inputs = self.inputs.as_ref();
-            let reads: Vec<(PathBuf, DirRead)> = std::mem::take(&mut wanted)
-                .into_par_iter()
-                .filter_map(|dir| {
-                    let (repo, rel) = locate(repos, &dir)?;
-                    let read = DirRead::read(repos, inputs, &dir, repo, rel);
-                    Some((dir, read))
-                })
-                .collect();
-            for (dir, read) in reads {
-                for (_, _, pdir) in read.parents.iter().flatten() {
-                    if let Ok(pdir) = pdir {
-                        if self.unread(pdir) && queued.insert(pdir.clone()) {
-                            wanted.push(pdir.clone());
-                        }
-                    }
-                }
-                self.ahead.insert(dir, read);
-            }
-        }
+        });
+        let read = ahead.read.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.ahead.extend(read);
     }
 
     /// `dir` is neither loaded nor read ahead.

@@ -512,6 +512,18 @@ impl Profile {
 
     /// Each node's USE_EXPAND values and USE, as one positioned token stream.
     fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[Arc<BTreeMap<String, Var>>]) {
+        // Where each variable sits in USE_EXPAND_UNPREFIXED (group 0) and
+        // USE_EXPAND (group 1): a node's tokens go in that order, and a
+        // node assigns a few variables where the lists name about a
+        // hundred, so its own values are looked up in the lists rather
+        // than the other way round.
+        let mut order: HashMap<&str, Vec<(u8, usize)>> = HashMap::default();
+        for (group, list) in [(0u8, &self.use_expand_unprefixed), (1, &self.use_expand)] {
+            for (at, var) in list.iter().enumerate() {
+                order.entry(var.as_str()).or_default().push((group, at));
+            }
+        }
+        let mut assigned: Vec<(u8, usize, &str, &Var)> = Vec::new();
         for (i, (node, cfg)) in nodes.iter().zip(cfgs).enumerate() {
             let mut k = 0u32;
             let mut push = |stream: &mut FlagStream, tok: &str, loc: &Loc| {
@@ -524,25 +536,28 @@ impl Profile {
                 k += 1;
             };
             let loc_of = |v: &Var| v.loc.clone().unwrap_or_else(|| Loc::new(&node.dir, 0));
-            for var in &self.use_expand_unprefixed {
-                if let Some(v) = cfg.get(var) {
-                    let loc = loc_of(v);
+            assigned.clear();
+            for (name, v) in cfg.iter() {
+                for &(group, at) in order.get(name.as_str()).into_iter().flatten() {
+                    assigned.push((group, at, name, v));
+                }
+            }
+            assigned.sort_unstable_by_key(|&(group, at, _, _)| (group, at));
+            for &(group, _, var, v) in &assigned {
+                let loc = loc_of(v);
+                if group == 0 {
                     for t in v.value.split_whitespace() {
                         push(&mut self.use_defaults, t, &loc);
                     }
+                    continue;
                 }
-            }
-            for var in &self.use_expand {
-                if let Some(v) = cfg.get(var) {
-                    let loc = loc_of(v);
-                    let prefix = var.to_lowercase();
-                    for t in v.value.split_whitespace() {
-                        let tok = match t.strip_prefix('-') {
-                            Some(rest) => format!("-{prefix}_{rest}"),
-                            None => format!("{prefix}_{t}"),
-                        };
-                        push(&mut self.use_defaults, &tok, &loc);
-                    }
+                let prefix = var.to_lowercase();
+                for t in v.value.split_whitespace() {
+                    let tok = match t.strip_prefix('-') {
+                        Some(rest) => format!("-{prefix}_{rest}"),
+                        None => format!("{prefix}_{t}"),
+                    };
+                    push(&mut self.use_defaults, &tok, &loc);
                 }
             }
             if let Some(v) = cfg.get("USE") {
@@ -667,15 +682,16 @@ impl Profile {
     /// make.defaults USE with the USE_EXPAND expansions, plus the global
     /// use.force and ARCH, minus the global use.mask; sorted.
     pub fn global_use(&self) -> Vec<Sym> {
-        let mut out: Vec<Sym> = self.use_defaults.enabled();
+        // Each flag once, so the order of gathering does not matter.
+        let mut out: Vec<Sym> = self.use_defaults.enabled_unordered().collect();
         let mut have: ahash::HashSet<Sym> = out.iter().copied().collect();
-        for f in self.use_force.enabled().into_iter().chain(self.arch) {
+        for f in self.use_force.enabled_unordered().chain(self.arch) {
             if have.insert(f) {
                 out.push(f);
             }
         }
         out.retain(|&f| !self.use_mask.is_on(f));
-        out.sort_by_key(|s| s.as_str());
+        out.sort_unstable_by_key(|s| s.as_str());
         out
     }
 }
