@@ -989,6 +989,72 @@ mod tests {
             .ends_with("default/linux/packages.build:7"));
     }
 
+    /// Reading ahead on all threads changes nothing: the same nodes, in
+    /// the same order (so the same ids), with the same contents.
+    #[test]
+    fn read_ahead_loads_what_serial_loading_does() {
+        let repos = real();
+        let paths: Vec<(RepoId, String)> = repos
+            .repos
+            .iter()
+            .flat_map(|r| {
+                files::read_profiles_desc(&repos.fs, &r.profiles_dir())
+                    .unwrap()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|d| (r.id, d.path))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(paths.len() > 500, "{}", paths.len());
+        let mut serial = NodeStore::default();
+        let mut ahead = NodeStore::default();
+        let leaves: Vec<(RepoId, &str)> = paths.iter().map(|(r, p)| (*r, p.as_str())).collect();
+        ahead.read_ahead(&repos, &leaves);
+        for (repo, path) in &paths {
+            let a = serial.load(&repos, *repo, path).unwrap();
+            let b = ahead.load(&repos, *repo, path).unwrap();
+            assert_eq!(a, b, "{path}");
+        }
+        assert_eq!(serial.len(), ahead.len());
+        assert!(ahead.ahead.is_empty(), "read but never loaded");
+        for (a, b) in serial.nodes().iter().zip(ahead.nodes()) {
+            assert_eq!(describe(a), describe(b));
+        }
+    }
+
+    /// A node as text, its atom tables without their hash index (whose
+    /// order differs from map to map).
+    fn describe(n: &ProfileNode) -> String {
+        let head = (n.id, n.repo, &n.path, &n.name, &n.dir, n.eapi, &n.parents);
+        let lists = (
+            &n.deprecated,
+            &n.make_defaults,
+            &n.packages,
+            &n.package_mask,
+            &n.package_unmask,
+            &n.use_mask,
+            &n.use_force,
+            &n.use_stable_mask,
+            &n.use_stable_force,
+            &n.use_stable,
+        );
+        let tables: Vec<&Vec<AtomEntry>> = [
+            &n.package_use,
+            &n.package_use_stable,
+            &n.package_use_mask,
+            &n.package_use_force,
+            &n.package_use_stable_mask,
+            &n.package_use_stable_force,
+            &n.package_accept_keywords,
+            &n.package_keywords,
+        ]
+        .map(|t| &t.entries)
+        .to_vec();
+        let rest = (&n.package_provided, &n.packages_build, &n.warnings);
+        format!("{head:?} {lists:?} {tables:?} {rest:?}")
+    }
+
     #[test]
     fn weston_typo_is_a_warning_not_an_error() {
         let repos = real();
@@ -1048,6 +1114,13 @@ mod tests {
             .unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, ProfileError::ParentCycle { .. }), "{msg}");
+        // Read ahead, the same error.
+        let mut store = NodeStore::default();
+        store.read_ahead(&repos, &[(RepoId(0), "a")]);
+        assert_eq!(
+            store.load(&repos, RepoId(0), "a").unwrap_err().to_string(),
+            msg
+        );
         assert!(msg.contains("b/parent:1"), "{msg}");
         assert!(msg.contains("r:a -> r:b -> r:a"), "{msg}");
 
