@@ -237,6 +237,9 @@ pub struct NodeStore {
     ahead: HashMap<PathBuf, DirRead>,
 }
 
+/// One `parent` line (its location and text) and the directory it names.
+type ParentRead = (Loc, String, Result<PathBuf, ProfileError>);
+
 /// What reading one profile directory found, before it becomes a node of
 /// the store: its `parent` lines resolved, and its files typed. Reading is
 /// pure given the file system, so directories are read on any thread; the
@@ -248,7 +251,7 @@ struct DirRead {
     src: NodeSource,
     /// Each `parent` line and the directory it names (which exists), or
     /// why not; the error reading the `parent` file itself.
-    parents: Result<Vec<(Loc, String, Result<PathBuf, ProfileError>)>, ProfileError>,
+    parents: Result<Vec<ParentRead>, ProfileError>,
     /// The node with a placeholder id and no parents (the store sets them).
     node: Result<ProfileNode, ProfileError>,
 }

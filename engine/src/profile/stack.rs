@@ -734,9 +734,12 @@ fn signed(l: &Listed<Sym>) -> String {
 /// alone holds thousands of entries, and most nodes change no list.
 #[derive(Clone, Debug)]
 struct RemovalList<T> {
-    items: Arc<indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>>,
+    items: Arc<Items<T>>,
     unmatched: Vec<(Loc, String)>,
 }
+
+/// A removal list's entries by key, in order.
+type Items<T> = indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>;
 
 impl<T> Default for RemovalList<T> {
     fn default() -> Self {
