@@ -222,7 +222,7 @@ impl Fold {
     }
 
     /// Applies the next node of the stack.
-    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode) {
+    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode, lists: &NodeLists) {
         let i = self.stack.len() as u16;
         self.stack.push(node.id);
         // make.defaults: within a node the last assignment of a name wins.
@@ -266,42 +266,106 @@ impl Fold {
             }
         }
         // Lists with removal.
-        for l in &node.package_mask {
-            self.masks
-                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        for l in &lists.masks {
+            self.masks.apply(l);
         }
-        for l in &node.package_unmask {
-            self.unmasks
-                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        for l in &lists.unmasks {
+            self.unmasks.apply(l);
         }
         let profile_set_repo = repos.get(node.repo).formats.profile_set;
-        for item in &node.packages {
+        for item in &lists.packages {
             match item {
-                PackagesItem::Clear(_) => {
+                None => {
                     self.packages.clear();
                     if profile_set_repo {
                         self.profile_set.clear();
                     }
                 }
-                PackagesItem::Entry {
-                    loc,
-                    remove,
-                    system,
-                    atom,
-                    text,
-                } => {
-                    self.packages
-                        .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                Some(l) => {
+                    self.packages.apply(l);
                     if profile_set_repo {
-                        self.profile_set
-                            .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                        self.profile_set.apply(l);
                     }
                 }
             }
         }
-        for l in &node.package_provided {
-            let key = format!("{}-{}", l.value.0, l.value.1);
-            self.provided.apply(&l.loc, l.remove, key, l.value.clone());
+        for l in &lists.provided {
+            self.provided.apply(l);
+        }
+    }
+}
+
+/// One line of a list with removal, ready to stack: its key (the exact
+/// string removal matches) and its entry, shared by every stack.
+#[derive(Debug)]
+struct Line<T> {
+    loc: Loc,
+    remove: bool,
+    key: Arc<str>,
+    item: Arc<(T, Loc)>,
+}
+
+impl<T> Line<T> {
+    fn new(loc: &Loc, remove: bool, key: String, value: T) -> Line<T> {
+        Line {
+            loc: loc.clone(),
+            remove,
+            key: Arc::from(key),
+            item: Arc::new((value, loc.clone())),
+        }
+    }
+}
+
+/// A node's lines of package.mask, package.unmask, packages (`None` for
+/// `-*`) and package.provided, made once per node however many stacks
+/// apply it: keys are atoms printed, and a node reached through a second
+/// parent is applied again for every stack below it.
+#[derive(Debug)]
+struct NodeLists {
+    masks: Vec<Line<Atom>>,
+    unmasks: Vec<Line<Atom>>,
+    packages: Vec<Option<Line<(Atom, bool)>>>,
+    provided: Vec<Line<(Sym, Version)>>,
+}
+
+impl NodeLists {
+    fn new(node: &ProfileNode) -> NodeLists {
+        let atoms = |lines: &[Listed<Atom>]| {
+            lines
+                .iter()
+                .map(|l| Line::new(&l.loc, l.remove, l.value.to_string(), l.value.clone()))
+                .collect()
+        };
+        NodeLists {
+            masks: atoms(&node.package_mask),
+            unmasks: atoms(&node.package_unmask),
+            packages: node
+                .packages
+                .iter()
+                .map(|item| match item {
+                    PackagesItem::Clear(_) => None,
+                    PackagesItem::Entry {
+                        loc,
+                        remove,
+                        system,
+                        atom,
+                        text,
+                    } => Some(Line::new(
+                        loc,
+                        *remove,
+                        text.clone(),
+                        (atom.clone(), *system),
+                    )),
+                })
+                .collect(),
+            provided: node
+                .package_provided
+                .iter()
+                .map(|l| {
+                    let key = format!("{}-{}", l.value.0, l.value.1);
+                    Line::new(&l.loc, l.remove, key, l.value.clone())
+                })
+                .collect(),
         }
     }
 }
@@ -311,6 +375,8 @@ impl Fold {
 #[derive(Debug, Default)]
 pub struct Stacker {
     memo: HashMap<NodeId, Arc<Fold>>,
+    /// Each applied node's list lines, made once.
+    lists: HashMap<NodeId, Arc<NodeLists>>,
     /// How many node applications folding has done (for tests and
     /// benchmarks: sharing shows as fewer).
     pub applied: usize,
@@ -330,15 +396,24 @@ impl Stacker {
         };
         for &(_, p) in node.parents.iter().skip(1) {
             for n in nodes.stack(p) {
-                fold.apply(repos, nodes.get(n));
+                let lists = self.lists(nodes.get(n));
+                fold.apply(repos, nodes.get(n), &lists);
                 self.applied += 1;
             }
         }
-        fold.apply(repos, node);
+        let lists = self.lists(node);
+        fold.apply(repos, node, &lists);
         self.applied += 1;
         let fold = Arc::new(fold);
         self.memo.insert(id, fold.clone());
         fold
+    }
+
+    fn lists(&mut self, node: &ProfileNode) -> Arc<NodeLists> {
+        self.lists
+            .entry(node.id)
+            .or_insert_with(|| Arc::new(NodeLists::new(node)))
+            .clone()
     }
 
     /// Stacks the profile whose leaf node is `leaf`.
@@ -751,14 +826,15 @@ impl<T> Default for RemovalList<T> {
 }
 
 impl<T> RemovalList<T> {
-    fn apply(&mut self, loc: &Loc, remove: bool, key: String, value: T) {
+    fn apply(&mut self, line: &Line<T>) {
         let items = Arc::make_mut(&mut self.items);
-        if remove {
-            if items.remove(key.as_str()).is_none() {
-                self.unmatched.push((loc.clone(), key));
+        if line.remove {
+            if items.remove(&*line.key).is_none() {
+                self.unmatched
+                    .push((line.loc.clone(), line.key.to_string()));
             }
         } else {
-            items.insert(Arc::from(key), Arc::new((value, loc.clone())));
+            items.insert(line.key.clone(), line.item.clone());
         }
     }
 
