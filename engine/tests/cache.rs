@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use portolan_engine::cache::nodes::NodeStats;
 use portolan_engine::cache::{self, CacheOptions, CacheStats};
 use portolan_engine::profile::node::ProfileNode;
-use portolan_engine::repo::RepoSet;
+use portolan_engine::repo::{RepoId, RepoSet};
 use portolan_engine::source::Warning;
 use proptest::prelude::*;
 
@@ -195,6 +195,13 @@ fn answers_nodes(
             .filter(|w| w.loc.file.to_string_lossy().ends_with(".nodes.cache"))
             .cloned(),
     );
+    // A cached load reads the directories ahead on all threads, as the
+    // matrix commands do, so that the comparison with the uncached (serial)
+    // load covers both.
+    if cache_dir.is_some() {
+        let leaves: Vec<_> = PROFILES.iter().map(|p| (RepoId(0), *p)).collect();
+        tree.nodes.read_ahead(&tree.repos, &leaves);
+    }
     for name in PROFILES {
         match tree.profile(name) {
             Ok(p) => {
@@ -455,6 +462,34 @@ fn racy_profile_edits_are_seen() {
     .unwrap();
     let (plain, _, _) = answers(&repo, None);
     assert!(plain.contains("01-b"), "{plain}");
+    same_as_uncached(&repo, &cache_dir);
+    fs::remove_dir_all(&root).unwrap();
+}
+
+/// Loading lists each profile directory once and records the names the
+/// listing lacks as absent, without a `stat` each; a file added under one
+/// of them (`use.force`, probed and absent) changes the folder's stamp, so
+/// the record is not replayed, and removing it again is seen too.
+#[test]
+fn file_added_under_a_probed_name_is_seen() {
+    let root = scratch("added-name");
+    let repo = make_repo(&root);
+    age(&repo);
+    let cache_dir = root.join("cache");
+    same_as_uncached(&repo, &cache_dir);
+    let (_, _, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!((nodes.replayed, nodes.recorded), (3, 0));
+    let force = repo.join("profiles/base/use.force");
+    fs::write(&force, "ipv6\n").unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    assert!(plain.contains("use.force [Listed"), "{plain}");
+    let (cached, warnings, _, nodes) = answers_nodes(&repo, Some(&cache_dir));
+    assert_eq!(cached, plain);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(nodes.recorded >= 1, "{nodes:?}");
+    fs::remove_file(&force).unwrap();
+    let (plain, _, _) = answers(&repo, None);
+    assert!(!plain.contains("use.force [Listed"), "{plain}");
     same_as_uncached(&repo, &cache_dir);
     fs::remove_dir_all(&root).unwrap();
 }

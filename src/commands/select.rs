@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::{bail, Result};
 use portolan_engine::profile::node::NodeId;
 use portolan_engine::profile::stack::{Fold, Profile};
+use portolan_engine::repo::RepoId;
 use portolan_engine::source::Warning;
 use portolan_engine::tree::Tree;
 
@@ -65,18 +66,35 @@ impl Planned {
 
 /// Plans the profiles `names` (loading their nodes), in order.
 pub fn plan_profiles(tree: &mut Tree, names: &[String]) -> Result<Vec<Planned>> {
+    let known = |name: &str| {
+        let (repo, path) = name.split_once(':')?;
+        Some((tree.repos.by_name(repo)?.id, path.to_owned()))
+    };
+    let leaves: Vec<Option<(RepoId, String)>> = names.iter().map(|n| known(n)).collect();
+    // Directories are read on all threads first; loading then takes them
+    // in order, so node numbers and the first error are as if read here.
+    let ahead: Vec<(RepoId, &str)> = leaves
+        .iter()
+        .flatten()
+        .map(|(repo, path)| (*repo, path.as_str()))
+        .collect();
+    tree.nodes.read_ahead(&tree.repos, &ahead);
     let mut out = Vec::with_capacity(names.len());
-    for name in names {
-        let known = name
-            .split_once(':')
-            .and_then(|(repo, path)| Some((tree.repos.by_name(repo)?.id, path)));
+    for (name, known) in names.iter().zip(&leaves) {
         let leaf = match known {
-            Some((repo, path)) => tree.nodes.load(&tree.repos, repo, path)?,
+            Some((repo, path)) => tree.nodes.load(&tree.repos, *repo, path)?,
             // A bare PATH, or an unknown repository (the tree says which).
             None => tree.profile(name)?.leaf,
         };
         let fold = tree.stacker.fold(&tree.repos, &tree.nodes, leaf);
         out.push(Planned { leaf, fold });
+    }
+    // Every node is loaded now: keep what was recorded. `query` does not
+    // free the tree at exit (so the store's drop, which would write it,
+    // never runs). A failed write is silent as on drop: the package cache
+    // of the same folder has already warned.
+    if let Some(inputs) = tree.nodes.inputs_mut() {
+        inputs.flush(&mut Vec::new());
     }
     Ok(out)
 }

@@ -22,7 +22,10 @@
 //! path asked about: absent, a folder (its stamp and, when listed, its
 //! entries) or a file (its stamp and, when read, its bytes and xxh3). The
 //! stamp is taken before the bytes, so a change during the read shows next
-//! time. The directory itself is always recorded. A directory whose record
+//! time. The directory itself is always recorded, with its listing: the
+//! names it lacks are recorded absent without a `stat` each (about forty
+//! names are probed per directory, most absent), which is exactly what
+//! validation assumes of an unchanged folder. A directory whose record
 //! is valid is loaded through a `Replay` answering from the record (and
 //! from the repository's [`Fs`] for anything the record lacks).
 //!
@@ -59,7 +62,7 @@ use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use memmap2::Mmap;
@@ -119,6 +122,8 @@ impl RepoNodes {
 pub struct NodeSource {
     pub fs: Fs,
     recorder: Option<Arc<Recorder>>,
+    /// Served from a valid record.
+    replayed: bool,
 }
 
 impl NodeSource {
@@ -126,7 +131,86 @@ impl NodeSource {
         NodeSource {
             fs: fs.clone(),
             recorder: None,
+            replayed: false,
         }
+    }
+
+    /// `fs` with directory `dir` listed once: loading probes about forty
+    /// file names in every profile directory and most are absent, so a
+    /// name the listing lacks is answered "absent" without a `stat` (the
+    /// listing is the directory as it was when loading began). `fs`
+    /// itself when `dir` cannot be listed.
+    pub fn listed(fs: &Fs, dir: &Path) -> NodeSource {
+        let Ok(entries) = fs.read_dir(dir) else {
+            return NodeSource::plain(fs);
+        };
+        NodeSource {
+            fs: Fs::new(Listed {
+                names: Names::new(dir, &entries),
+                rest: fs.clone(),
+            }),
+            recorder: None,
+            replayed: false,
+        }
+    }
+}
+
+/// The names in one directory, from its listing.
+#[derive(Debug)]
+struct Names {
+    dir: PathBuf,
+    names: HashSet<OsString>,
+}
+
+impl Names {
+    fn new(dir: &Path, entries: &[DirEntry]) -> Names {
+        Names {
+            dir: dir.to_path_buf(),
+            names: entries.iter().map(|e| e.name.clone()).collect(),
+        }
+    }
+
+    /// `path` is an entry of the listed directory that the listing lacks.
+    fn lacks(&self, path: &Path) -> bool {
+        path.parent() == Some(self.dir.as_path())
+            && path
+                .file_name()
+                .is_some_and(|name| !self.names.contains(name))
+    }
+}
+
+/// [`NodeSource::listed`]: absent names from the listing, the rest from
+/// the file system.
+#[derive(Debug)]
+struct Listed {
+    names: Names,
+    rest: Fs,
+}
+
+impl Source for Listed {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        if self.names.lacks(path) {
+            return Err(not_found());
+        }
+        self.rest.read(path)
+    }
+
+    fn metadata(&self, path: &Path) -> io::Result<Meta> {
+        if self.names.lacks(path) {
+            return Err(not_found());
+        }
+        self.rest.metadata(path)
+    }
+
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
+        if self.names.lacks(path) {
+            return Err(not_found());
+        }
+        self.rest.read_dir(path)
+    }
+
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.rest.canonicalize(path)
     }
 }
 
@@ -206,22 +290,24 @@ impl NodeInputs {
     }
 
     /// The source to load directory `dir` (`rel` inside `repo`'s
-    /// `profiles/`) from: its record when valid, else a recorder.
-    pub fn source(&mut self, repos: &RepoSet, repo: RepoId, rel: &str, dir: &Path) -> NodeSource {
+    /// `profiles/`) from: its record when valid, else a recorder. Only
+    /// reads (directories are read on several threads); the store
+    /// [`count`](NodeInputs::count)s each source it uses, in its order.
+    pub fn source(&self, repos: &RepoSet, repo: RepoId, rel: &str, dir: &Path) -> NodeSource {
         let Some(Some(r)) = self.repos.get(repo.0 as usize) else {
-            return NodeSource::plain(&repos.fs);
+            return NodeSource::listed(&repos.fs, dir);
         };
         if let Some(root) = r.root() {
             if let Some(&i) = r.old_index.get(rel) {
                 let written = root.written_ns.to_native();
                 if let Some(answers) = validate(&repos.fs, written, &root.nodes[i]) {
-                    self.stats.replayed += 1;
                     return NodeSource {
                         fs: Fs::new(Replay {
                             answers,
                             rest: repos.fs.clone(),
                         }),
                         recorder: None,
+                        replayed: true,
                     };
                 }
             }
@@ -229,11 +315,26 @@ impl NodeInputs {
         let recorder = Arc::new(Recorder {
             rest: repos.fs.clone(),
             log: Mutex::default(),
+            names: OnceLock::new(),
         });
-        let _ = recorder.metadata(dir);
+        // The directory's stamp, then its listing (so an entry added in
+        // between changes the stamp and shows next time); the names it
+        // lacks are recorded absent without a `stat` each, vouched for by
+        // the directory's stamp as in `validate`.
+        if let Ok(entries) = recorder.read_dir(dir) {
+            let _ = recorder.names.set(Names::new(dir, &entries));
+        }
         NodeSource {
             fs: Fs::new(Arc::clone(&recorder)),
             recorder: Some(recorder),
+            replayed: false,
+        }
+    }
+
+    /// Counts `src` in [`NodeInputs::stats`] as replayed, when it is.
+    pub fn count(&mut self, src: &NodeSource) {
+        if src.replayed {
+            self.stats.replayed += 1;
         }
     }
 
@@ -517,6 +618,8 @@ impl Source for Replay {
 struct Recorder {
     rest: Fs,
     log: Mutex<Log>,
+    /// The loaded directory's names, once listed (and recorded).
+    names: OnceLock<Names>,
 }
 
 #[derive(Debug, Default)]
@@ -560,6 +663,11 @@ impl Recorder {
         log.inputs.insert(path.to_path_buf(), found);
     }
 
+    /// `path` is absent by the recorded listing of the loaded directory.
+    fn lacks(&self, path: &Path) -> bool {
+        self.names.get().is_some_and(|n| n.lacks(path))
+    }
+
     fn ensure_meta(&self, path: &Path) {
         if !self.log().inputs.contains_key(path) {
             let _ = self.metadata(path);
@@ -570,7 +678,11 @@ impl Recorder {
 impl Source for Recorder {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.ensure_meta(path);
-        let r = self.rest.read(path);
+        let r = if self.lacks(path) {
+            Err(not_found())
+        } else {
+            self.rest.read(path)
+        };
         let mut log = self.log();
         match (&r, log.inputs.get_mut(path)) {
             (Ok(bytes), Some(Some(found))) if !found.dir => {
@@ -583,14 +695,22 @@ impl Source for Recorder {
     }
 
     fn metadata(&self, path: &Path) -> io::Result<Meta> {
-        let r = self.rest.metadata(path);
+        let r = if self.lacks(path) {
+            Err(not_found())
+        } else {
+            self.rest.metadata(path)
+        };
         self.note_meta(path, &r);
         r
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
         self.ensure_meta(path);
-        let r = self.rest.read_dir(path);
+        let r = if self.lacks(path) {
+            Err(not_found())
+        } else {
+            self.rest.read_dir(path)
+        };
         let mut log = self.log();
         match (&r, log.inputs.get_mut(path)) {
             (Ok(entries), Some(Some(found))) if found.dir => {

@@ -233,14 +233,16 @@ impl FlagStream {
     /// Every flag named explicitly that ends up on (wildcards that enable
     /// prefixes name no flag, so they add nothing here).
     pub fn enabled(&self) -> Vec<Sym> {
-        let mut v: Vec<Sym> = self
-            .last
-            .keys()
-            .copied()
-            .filter(|&f| self.is_on(f))
-            .collect();
-        v.sort_by_key(|s| s.as_str());
+        let mut v: Vec<Sym> = self.enabled_unordered().collect();
+        // Names are unique, so an unstable sort gives the one order.
+        v.sort_unstable_by_key(|s| s.as_str());
         v
+    }
+
+    /// [`FlagStream::enabled`] in no particular order, for callers that
+    /// merge and sort anyway.
+    pub fn enabled_unordered(&self) -> impl Iterator<Item = Sym> + '_ {
+        self.last.keys().copied().filter(|&f| self.is_on(f))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -11,8 +11,9 @@
 //! `repo:path` parent, an unsupported profile EAPI) is an error.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
-use ahash::HashMap;
+use ahash::{HashMap, HashSet};
 
 use crate::atom::{Atom, AtomOptions};
 use crate::cache::nodes::{NodeInputs, NodeSource};
@@ -231,6 +232,134 @@ pub struct NodeStore {
     stack_lens: Vec<usize>,
     /// The binary cache of directory inputs, when there is one.
     inputs: Option<NodeInputs>,
+    /// Directories read ahead of their turn ([`NodeStore::read_ahead`]),
+    /// waiting for [`NodeStore::load`] to take them in order.
+    ahead: HashMap<PathBuf, DirRead>,
+}
+
+/// One `parent` line (its location and text) and the directory it names.
+type ParentRead = (Loc, String, Result<PathBuf, ProfileError>);
+
+/// What reading one profile directory found, before it becomes a node of
+/// the store: its `parent` lines resolved, and its files typed. Reading is
+/// pure given the file system, so directories are read on any thread; the
+/// store numbers them, checks for cycles and reports the first error in
+/// the same serial order whether a directory was read ahead or not.
+struct DirRead {
+    repo: RepoId,
+    rel: String,
+    src: NodeSource,
+    /// Each `parent` line and the directory it names (which exists), or
+    /// why not; the error reading the `parent` file itself.
+    parents: Result<Vec<ParentRead>, ProfileError>,
+    /// The node with a placeholder id and no parents (the store sets them).
+    node: Result<ProfileNode, ProfileError>,
+}
+
+/// One [`NodeStore::read_ahead`]: the directories queued so far, and
+/// those read.
+struct ReadAhead<'a> {
+    repos: &'a RepoSet,
+    store: &'a NodeStore,
+    queued: Mutex<HashSet<PathBuf>>,
+    read: Mutex<Vec<(PathBuf, DirRead)>>,
+}
+
+impl<'a> ReadAhead<'a> {
+    /// Queues `dir` unless it is loaded, read or queued already.
+    fn want<'s>(&'s self, s: &rayon::Scope<'s>, dir: PathBuf) {
+        if !self.store.unread(&dir) {
+            return;
+        }
+        if !lock(&self.queued).insert(dir.clone()) {
+            return;
+        }
+        s.spawn(move |s| self.read(s, dir));
+    }
+
+    fn read<'s>(&'s self, s: &rayon::Scope<'s>, dir: PathBuf) {
+        let Some((repo, rel)) = locate(self.repos, &dir) else {
+            return;
+        };
+        let read = DirRead::read(self.repos, self.store.inputs.as_ref(), &dir, repo, rel);
+        for (_, _, pdir) in read.parents.iter().flatten() {
+            if let Ok(pdir) = pdir {
+                self.want(s, pdir.clone());
+            }
+        }
+        lock(&self.read).push((dir, read));
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl std::fmt::Debug for DirRead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DirRead({:?})", self.rel)
+    }
+}
+
+impl DirRead {
+    /// Reads `dir` (`rel` inside `repo`'s `profiles/`) through `inputs`
+    /// when there is a node cache.
+    fn read(
+        repos: &RepoSet,
+        inputs: Option<&NodeInputs>,
+        dir: &Path,
+        repo: RepoId,
+        rel: String,
+    ) -> DirRead {
+        // Every file of the directory is read from `src`: the repository,
+        // or the cached answers when they are still valid.
+        let src = match inputs {
+            Some(inputs) => inputs.source(repos, repo, &rel, dir),
+            None => NodeSource::listed(&repos.fs, dir),
+        };
+        let parents = files::read_parent(&src.fs, dir)
+            .map_err(ProfileError::from)
+            .map(|entries| {
+                entries
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|ParentEntry { loc, path }| {
+                        let pdir = resolve_parent(repos, repo, dir, &loc, &path).and_then(|pdir| {
+                            if repos.fs.is_dir(&pdir) {
+                                Ok(pdir)
+                            } else {
+                                Err(ProfileError::MissingParent {
+                                    loc: loc.clone(),
+                                    parent: path.clone(),
+                                    dir: pdir,
+                                })
+                            }
+                        });
+                        (loc, path, pdir)
+                    })
+                    .collect()
+            });
+        let node = read_node(
+            repos,
+            &src.fs,
+            NodeId(0),
+            repo,
+            rel.clone(),
+            dir,
+            Vec::new(),
+        );
+        // Read: the cached answers (a copy of every file) are no longer
+        // needed, and a read-ahead keeps hundreds of these until loading.
+        let mut src = src;
+        src.fs = repos.fs.clone();
+        DirRead {
+            repo,
+            rel,
+            src,
+            parents,
+            node,
+        }
+    }
 }
 
 impl NodeStore {
@@ -292,6 +421,35 @@ impl NodeStore {
         Ok(id)
     }
 
+    /// Reads every directory the profiles `leaves` (each a path relative to
+    /// a repository's `profiles/`) stack, and that is not loaded yet, on
+    /// all threads; the next [`NodeStore::load`]s take them from there.
+    /// Each directory read queues its parents, so the only wait is for the
+    /// last read (a wait per generation of parents costs a time slice each
+    /// when the machine is busy). Nothing is reported here: a directory
+    /// that does not load fails when its turn comes, exactly as without
+    /// reading ahead, and one never loaded is dropped.
+    pub fn read_ahead(&mut self, repos: &RepoSet, leaves: &[(RepoId, &str)]) {
+        let ahead = ReadAhead {
+            repos,
+            store: self,
+            queued: Mutex::default(),
+            read: Mutex::default(),
+        };
+        rayon::scope(|s| {
+            for &(repo, path) in leaves {
+                ahead.want(s, normalize(&repos.get(repo).profiles_dir().join(path)));
+            }
+        });
+        let read = ahead.read.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.ahead.extend(read);
+    }
+
+    /// `dir` is neither loaded nor read ahead.
+    fn unread(&self, dir: &Path) -> bool {
+        !self.by_dir.contains_key(dir) && !self.ahead.contains_key(dir)
+    }
+
     fn load_dir(
         &mut self,
         repos: &RepoSet,
@@ -301,26 +459,23 @@ impl NodeStore {
         if let Some(&id) = self.by_dir.get(dir) {
             return Ok(id);
         }
-        let (repo, rel) = locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
-            dir: dir.to_path_buf(),
-        })?;
-        in_progress.push(dir.to_path_buf());
-        // Every file of the directory is read from `src`: the repository,
-        // or the cached answers when they are still valid.
-        let src = match &mut self.inputs {
-            Some(inputs) => inputs.source(repos, repo, &rel, dir),
-            None => NodeSource::plain(&repos.fs),
-        };
-        let mut parents = Vec::new();
-        for ParentEntry { loc, path } in files::read_parent(&src.fs, dir)?.unwrap_or_default() {
-            let pdir = resolve_parent(repos, repo, dir, &loc, &path)?;
-            if !repos.fs.is_dir(&pdir) {
-                return Err(ProfileError::MissingParent {
-                    loc,
-                    parent: path,
-                    dir: pdir,
-                });
+        let read = match self.ahead.remove(dir) {
+            Some(read) => read,
+            None => {
+                let (repo, rel) =
+                    locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
+                        dir: dir.to_path_buf(),
+                    })?;
+                DirRead::read(repos, self.inputs.as_ref(), dir, repo, rel)
             }
+        };
+        if let Some(inputs) = &mut self.inputs {
+            inputs.count(&read.src);
+        }
+        in_progress.push(dir.to_path_buf());
+        let mut parents = Vec::new();
+        for (loc, path, pdir) in read.parents? {
+            let pdir = pdir?;
             if let Some(start) = in_progress.iter().position(|d| d == &pdir) {
                 let cycle = in_progress[start..]
                     .iter()
@@ -342,9 +497,11 @@ impl NodeStore {
         let len = parents.iter().fold(1usize, |n, &(_, p): &(Loc, NodeId)| {
             n.saturating_add(self.stack_lens[p.0 as usize])
         });
-        let node = read_node(repos, &src.fs, id, repo, rel, dir, parents)?;
+        let mut node = read.node?;
+        node.id = id;
+        node.parents = parents;
         if let Some(inputs) = &mut self.inputs {
-            inputs.loaded(repo, &node.path, src);
+            inputs.loaded(read.repo, &read.rel, read.src);
         }
         self.nodes.push(node);
         self.stack_lens.push(len);
@@ -835,6 +992,72 @@ mod tests {
             .ends_with("default/linux/packages.build:7"));
     }
 
+    /// Reading ahead on all threads changes nothing: the same nodes, in
+    /// the same order (so the same ids), with the same contents.
+    #[test]
+    fn read_ahead_loads_what_serial_loading_does() {
+        let repos = real();
+        let paths: Vec<(RepoId, String)> = repos
+            .repos
+            .iter()
+            .flat_map(|r| {
+                files::read_profiles_desc(&repos.fs, &r.profiles_dir())
+                    .unwrap()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|d| (r.id, d.path))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(paths.len() > 500, "{}", paths.len());
+        let mut serial = NodeStore::default();
+        let mut ahead = NodeStore::default();
+        let leaves: Vec<(RepoId, &str)> = paths.iter().map(|(r, p)| (*r, p.as_str())).collect();
+        ahead.read_ahead(&repos, &leaves);
+        for (repo, path) in &paths {
+            let a = serial.load(&repos, *repo, path).unwrap();
+            let b = ahead.load(&repos, *repo, path).unwrap();
+            assert_eq!(a, b, "{path}");
+        }
+        assert_eq!(serial.len(), ahead.len());
+        assert!(ahead.ahead.is_empty(), "read but never loaded");
+        for (a, b) in serial.nodes().iter().zip(ahead.nodes()) {
+            assert_eq!(describe(a), describe(b));
+        }
+    }
+
+    /// A node as text, its atom tables without their hash index (whose
+    /// order differs from map to map).
+    fn describe(n: &ProfileNode) -> String {
+        let head = (n.id, n.repo, &n.path, &n.name, &n.dir, n.eapi, &n.parents);
+        let lists = (
+            &n.deprecated,
+            &n.make_defaults,
+            &n.packages,
+            &n.package_mask,
+            &n.package_unmask,
+            &n.use_mask,
+            &n.use_force,
+            &n.use_stable_mask,
+            &n.use_stable_force,
+            &n.use_stable,
+        );
+        let tables: Vec<&Vec<AtomEntry>> = [
+            &n.package_use,
+            &n.package_use_stable,
+            &n.package_use_mask,
+            &n.package_use_force,
+            &n.package_use_stable_mask,
+            &n.package_use_stable_force,
+            &n.package_accept_keywords,
+            &n.package_keywords,
+        ]
+        .map(|t| &t.entries)
+        .to_vec();
+        let rest = (&n.package_provided, &n.packages_build, &n.warnings);
+        format!("{head:?} {lists:?} {tables:?} {rest:?}")
+    }
+
     #[test]
     fn weston_typo_is_a_warning_not_an_error() {
         let repos = real();
@@ -894,6 +1117,13 @@ mod tests {
             .unwrap_err();
         let msg = err.to_string();
         assert!(matches!(err, ProfileError::ParentCycle { .. }), "{msg}");
+        // Read ahead, the same error.
+        let mut store = NodeStore::default();
+        store.read_ahead(&repos, &[(RepoId(0), "a")]);
+        assert_eq!(
+            store.load(&repos, RepoId(0), "a").unwrap_err().to_string(),
+            msg
+        );
         assert!(msg.contains("b/parent:1"), "{msg}");
         assert!(msg.contains("r:a -> r:b -> r:a"), "{msg}");
 

@@ -159,13 +159,18 @@ pub struct Profile {
 /// `releases/*`). A node's stack begins with its first parent's whole stack,
 /// folded from nothing, so that state depends on the first parent alone:
 /// [`Stacker`] keeps it per node and each profile folds only the rest.
+///
+/// Each node's fold starts as a clone of its first parent's, so a clone
+/// must cost little: the make.defaults state is only the list of each
+/// node's own values (`cfgs`, shared), from which the expansion map, the
+/// last-wins variables and the incremental tokens are all read (the map by
+/// looking back through the list, the others when the profile is
+/// finished, in parallel); the removal lists and flag streams share their
+/// contents until a node changes them.
 #[derive(Clone, Debug)]
 pub struct Fold {
     stack: Vec<NodeId>,
-    expand: HashMap<String, String>,
-    last: BTreeMap<String, Var>,
-    incr: BTreeMap<String, (Vec<String>, Option<Loc>)>,
-    /// Each node's own expanded make.defaults values (for USE_EXPAND).
+    /// Each node's own expanded make.defaults values, in stack order.
     cfgs: Vec<Arc<BTreeMap<String, Var>>>,
     use_force: FlagStream,
     use_mask: FlagStream,
@@ -182,12 +187,6 @@ impl Fold {
     fn new() -> Fold {
         Fold {
             stack: Vec::new(),
-            expand: MAKE_GLOBALS
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            last: BTreeMap::new(),
-            incr: BTreeMap::new(),
             cfgs: Vec::new(),
             use_force: FlagStream::default(),
             use_mask: FlagStream::default(),
@@ -201,17 +200,36 @@ impl Fold {
         }
     }
 
+    /// What `${name}` expands to while the node whose values so far are
+    /// `own` is applied: Portage's one expansion map threaded through every
+    /// file, seeded with make.globals, with `USE` taken out before each
+    /// node (so `${USE}` sees only the same node's value). The latest
+    /// node that assigned `name` holds the map's value.
+    fn lookup<'a>(&'a self, own: &'a BTreeMap<String, Var>, name: &str) -> Option<&'a str> {
+        if let Some(v) = own.get(name) {
+            return Some(&v.value);
+        }
+        if name == "USE" {
+            return None;
+        }
+        if let Some(v) = self.cfgs.iter().rev().find_map(|cfg| cfg.get(name)) {
+            return Some(&v.value);
+        }
+        MAKE_GLOBALS
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+    }
+
     /// Applies the next node of the stack.
-    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode) {
+    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode, lists: &NodeLists) {
         let i = self.stack.len() as u16;
         self.stack.push(node.id);
-        // make.defaults: USE is taken out of the expansion map per node.
-        self.expand.remove("USE");
+        // make.defaults: within a node the last assignment of a name wins.
         let mut cfg: BTreeMap<String, Var> = BTreeMap::new();
         for file in &node.make_defaults {
             for a in &file.assignments {
-                let value = make_defaults::expand(&a.value, &self.expand);
-                self.expand.insert(a.name.clone(), value.clone());
+                let value = make_defaults::expand_with(&a.value, |n| self.lookup(&cfg, n));
                 cfg.insert(
                     a.name.clone(),
                     Var {
@@ -219,15 +237,6 @@ impl Fold {
                         loc: Some(file.file.at(a.line)),
                     },
                 );
-            }
-        }
-        for (name, var) in &cfg {
-            if INCREMENTALS.contains(&name.as_str()) {
-                let e = self.incr.entry(name.clone()).or_default();
-                e.0.extend(var.value.split_whitespace().map(str::to_owned));
-                e.1 = var.loc.clone();
-            } else {
-                self.last.insert(name.clone(), var.clone());
             }
         }
         self.cfgs.push(Arc::new(cfg));
@@ -257,42 +266,106 @@ impl Fold {
             }
         }
         // Lists with removal.
-        for l in &node.package_mask {
-            self.masks
-                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        for l in &lists.masks {
+            self.masks.apply(l);
         }
-        for l in &node.package_unmask {
-            self.unmasks
-                .apply(&l.loc, l.remove, l.value.to_string(), l.value.clone());
+        for l in &lists.unmasks {
+            self.unmasks.apply(l);
         }
         let profile_set_repo = repos.get(node.repo).formats.profile_set;
-        for item in &node.packages {
+        for item in &lists.packages {
             match item {
-                PackagesItem::Clear(_) => {
+                None => {
                     self.packages.clear();
                     if profile_set_repo {
                         self.profile_set.clear();
                     }
                 }
-                PackagesItem::Entry {
-                    loc,
-                    remove,
-                    system,
-                    atom,
-                    text,
-                } => {
-                    self.packages
-                        .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                Some(l) => {
+                    self.packages.apply(l);
                     if profile_set_repo {
-                        self.profile_set
-                            .apply(loc, *remove, text.clone(), (atom.clone(), *system));
+                        self.profile_set.apply(l);
                     }
                 }
             }
         }
-        for l in &node.package_provided {
-            let key = format!("{}-{}", l.value.0, l.value.1);
-            self.provided.apply(&l.loc, l.remove, key, l.value.clone());
+        for l in &lists.provided {
+            self.provided.apply(l);
+        }
+    }
+}
+
+/// One line of a list with removal, ready to stack: its key (the exact
+/// string removal matches) and its entry, shared by every stack.
+#[derive(Debug)]
+struct Line<T> {
+    loc: Loc,
+    remove: bool,
+    key: Arc<str>,
+    item: Arc<(T, Loc)>,
+}
+
+impl<T> Line<T> {
+    fn new(loc: &Loc, remove: bool, key: String, value: T) -> Line<T> {
+        Line {
+            loc: loc.clone(),
+            remove,
+            key: Arc::from(key),
+            item: Arc::new((value, loc.clone())),
+        }
+    }
+}
+
+/// A node's lines of package.mask, package.unmask, packages (`None` for
+/// `-*`) and package.provided, made once per node however many stacks
+/// apply it: keys are atoms printed, and a node reached through a second
+/// parent is applied again for every stack below it.
+#[derive(Debug)]
+struct NodeLists {
+    masks: Vec<Line<Atom>>,
+    unmasks: Vec<Line<Atom>>,
+    packages: Vec<Option<Line<(Atom, bool)>>>,
+    provided: Vec<Line<(Sym, Version)>>,
+}
+
+impl NodeLists {
+    fn new(node: &ProfileNode) -> NodeLists {
+        let atoms = |lines: &[Listed<Atom>]| {
+            lines
+                .iter()
+                .map(|l| Line::new(&l.loc, l.remove, l.value.to_string(), l.value.clone()))
+                .collect()
+        };
+        NodeLists {
+            masks: atoms(&node.package_mask),
+            unmasks: atoms(&node.package_unmask),
+            packages: node
+                .packages
+                .iter()
+                .map(|item| match item {
+                    PackagesItem::Clear(_) => None,
+                    PackagesItem::Entry {
+                        loc,
+                        remove,
+                        system,
+                        atom,
+                        text,
+                    } => Some(Line::new(
+                        loc,
+                        *remove,
+                        text.clone(),
+                        (atom.clone(), *system),
+                    )),
+                })
+                .collect(),
+            provided: node
+                .package_provided
+                .iter()
+                .map(|l| {
+                    let key = format!("{}-{}", l.value.0, l.value.1);
+                    Line::new(&l.loc, l.remove, key, l.value.clone())
+                })
+                .collect(),
         }
     }
 }
@@ -302,6 +375,8 @@ impl Fold {
 #[derive(Debug, Default)]
 pub struct Stacker {
     memo: HashMap<NodeId, Arc<Fold>>,
+    /// Each applied node's list lines, made once.
+    lists: HashMap<NodeId, Arc<NodeLists>>,
     /// How many node applications folding has done (for tests and
     /// benchmarks: sharing shows as fewer).
     pub applied: usize,
@@ -321,15 +396,24 @@ impl Stacker {
         };
         for &(_, p) in node.parents.iter().skip(1) {
             for n in nodes.stack(p) {
-                fold.apply(repos, nodes.get(n));
+                let lists = self.lists(nodes.get(n));
+                fold.apply(repos, nodes.get(n), &lists);
                 self.applied += 1;
             }
         }
-        fold.apply(repos, node);
+        let lists = self.lists(node);
+        fold.apply(repos, node, &lists);
         self.applied += 1;
         let fold = Arc::new(fold);
         self.memo.insert(id, fold.clone());
         fold
+    }
+
+    fn lists(&mut self, node: &ProfileNode) -> Arc<NodeLists> {
+        self.lists
+            .entry(node.id)
+            .or_insert_with(|| Arc::new(NodeLists::new(node)))
+            .clone()
     }
 
     /// Stacks the profile whose leaf node is `leaf`.
@@ -401,22 +485,29 @@ impl Profile {
     /// The incremental variables and everything derived from the final
     /// variables (USE_EXPAND lists, ARCH, accepted keywords and licenses).
     fn resolve_variables(&mut self, fold: &Fold) {
-        for (name, var) in &fold.last {
-            self.vars.insert(name.clone(), var.clone());
+        // Across nodes the incrementals concatenate (with the location of
+        // the last contribution) and every other variable is last-wins.
+        let mut incr: BTreeMap<&str, (Vec<&str>, &Option<Loc>)> = BTreeMap::new();
+        for cfg in &fold.cfgs {
+            for (name, var) in cfg.iter() {
+                if INCREMENTALS.contains(&name.as_str()) {
+                    let e = incr.entry(name).or_insert((Vec::new(), &None));
+                    e.0.extend(var.value.split_whitespace());
+                    e.1 = &var.loc;
+                } else {
+                    self.vars.insert(name.clone(), var.clone());
+                }
+            }
         }
         // Incrementals: make.globals first, then the profile tokens.
-        for (name, (tokens, loc)) in &fold.incr {
-            let (name, loc) = (name.clone(), loc.clone());
+        for (name, (tokens, loc)) in incr {
+            let (name, loc) = (name.to_owned(), loc.clone());
             let globals = MAKE_GLOBALS
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| *v)
                 .unwrap_or("");
-            let acc = stack_incremental(
-                globals
-                    .split_whitespace()
-                    .chain(tokens.iter().map(String::as_str)),
-            );
+            let acc = stack_incremental(globals.split_whitespace().chain(tokens.iter().copied()));
             self.vars.insert(
                 name,
                 Var {
@@ -496,6 +587,18 @@ impl Profile {
 
     /// Each node's USE_EXPAND values and USE, as one positioned token stream.
     fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[Arc<BTreeMap<String, Var>>]) {
+        // Where each variable sits in USE_EXPAND_UNPREFIXED (group 0) and
+        // USE_EXPAND (group 1): a node's tokens go in that order, and a
+        // node assigns a few variables where the lists name about a
+        // hundred, so its own values are looked up in the lists rather
+        // than the other way round.
+        let mut order: HashMap<&str, Vec<(u8, usize)>> = HashMap::default();
+        for (group, list) in [(0u8, &self.use_expand_unprefixed), (1, &self.use_expand)] {
+            for (at, var) in list.iter().enumerate() {
+                order.entry(var.as_str()).or_default().push((group, at));
+            }
+        }
+        let mut assigned: Vec<(u8, usize, &str, &Var)> = Vec::new();
         for (i, (node, cfg)) in nodes.iter().zip(cfgs).enumerate() {
             let mut k = 0u32;
             let mut push = |stream: &mut FlagStream, tok: &str, loc: &Loc| {
@@ -508,25 +611,28 @@ impl Profile {
                 k += 1;
             };
             let loc_of = |v: &Var| v.loc.clone().unwrap_or_else(|| Loc::new(&node.dir, 0));
-            for var in &self.use_expand_unprefixed {
-                if let Some(v) = cfg.get(var) {
-                    let loc = loc_of(v);
+            assigned.clear();
+            for (name, v) in cfg.iter() {
+                for &(group, at) in order.get(name.as_str()).into_iter().flatten() {
+                    assigned.push((group, at, name, v));
+                }
+            }
+            assigned.sort_unstable_by_key(|&(group, at, _, _)| (group, at));
+            for &(group, _, var, v) in &assigned {
+                let loc = loc_of(v);
+                if group == 0 {
                     for t in v.value.split_whitespace() {
                         push(&mut self.use_defaults, t, &loc);
                     }
+                    continue;
                 }
-            }
-            for var in &self.use_expand {
-                if let Some(v) = cfg.get(var) {
-                    let loc = loc_of(v);
-                    let prefix = var.to_lowercase();
-                    for t in v.value.split_whitespace() {
-                        let tok = match t.strip_prefix('-') {
-                            Some(rest) => format!("-{prefix}_{rest}"),
-                            None => format!("{prefix}_{t}"),
-                        };
-                        push(&mut self.use_defaults, &tok, &loc);
-                    }
+                let prefix = var.to_lowercase();
+                for t in v.value.split_whitespace() {
+                    let tok = match t.strip_prefix('-') {
+                        Some(rest) => format!("-{prefix}_{rest}"),
+                        None => format!("{prefix}_{t}"),
+                    };
+                    push(&mut self.use_defaults, &tok, &loc);
                 }
             }
             if let Some(v) = cfg.get("USE") {
@@ -651,15 +757,16 @@ impl Profile {
     /// make.defaults USE with the USE_EXPAND expansions, plus the global
     /// use.force and ARCH, minus the global use.mask; sorted.
     pub fn global_use(&self) -> Vec<Sym> {
-        let mut out: Vec<Sym> = self.use_defaults.enabled();
+        // Each flag once, so the order of gathering does not matter.
+        let mut out: Vec<Sym> = self.use_defaults.enabled_unordered().collect();
         let mut have: ahash::HashSet<Sym> = out.iter().copied().collect();
-        for f in self.use_force.enabled().into_iter().chain(self.arch) {
+        for f in self.use_force.enabled_unordered().chain(self.arch) {
             if have.insert(f) {
                 out.push(f);
             }
         }
         out.retain(|&f| !self.use_mask.is_on(f));
-        out.sort_by_key(|s| s.as_str());
+        out.sort_unstable_by_key(|s| s.as_str());
         out
     }
 }
@@ -697,37 +804,42 @@ fn signed(l: &Listed<Sym>) -> String {
 }
 
 /// Shape (A) of spec §8.3: an ordered set with removal by exact string.
-/// Keys and items are shared (Arc): every node's fold starts as a clone of
-/// its first parent's, and package.mask alone holds thousands of entries.
+/// Keys and items are shared (Arc), and so is the map until a node changes
+/// it: every node's fold starts as a clone of its first parent's, package.mask
+/// alone holds thousands of entries, and most nodes change no list.
 #[derive(Clone, Debug)]
 struct RemovalList<T> {
-    items: indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>,
+    items: Arc<Items<T>>,
     unmatched: Vec<(Loc, String)>,
 }
+
+/// A removal list's entries by key, in order.
+type Items<T> = indexmap_lite::Map<Arc<str>, Arc<(T, Loc)>>;
 
 impl<T> Default for RemovalList<T> {
     fn default() -> Self {
         RemovalList {
-            items: indexmap_lite::Map::default(),
+            items: Arc::default(),
             unmatched: Vec::new(),
         }
     }
 }
 
 impl<T> RemovalList<T> {
-    fn apply(&mut self, loc: &Loc, remove: bool, key: String, value: T) {
-        if remove {
-            if self.items.remove(key.as_str()).is_none() {
-                self.unmatched.push((loc.clone(), key));
+    fn apply(&mut self, line: &Line<T>) {
+        let items = Arc::make_mut(&mut self.items);
+        if line.remove {
+            if items.remove(&*line.key).is_none() {
+                self.unmatched
+                    .push((line.loc.clone(), line.key.to_string()));
             }
         } else {
-            self.items
-                .insert(Arc::from(key), Arc::new((value, loc.clone())));
+            items.insert(line.key.clone(), line.item.clone());
         }
     }
 
     fn clear(&mut self) {
-        self.items.clear();
+        self.items = Arc::default();
     }
 }
 
@@ -772,11 +884,6 @@ mod indexmap_lite {
         {
             let i = self.index.remove(k)?;
             self.values[i].take()
-        }
-
-        pub fn clear(&mut self) {
-            self.values.clear();
-            self.index.clear();
         }
 
         pub fn values(&self) -> impl Iterator<Item = &V> {
