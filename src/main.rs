@@ -64,6 +64,10 @@ enum Command {
     Bisect(commands::bisect::Args),
 }
 
+/// See Cargo.toml: the allocator is a measured part of the matrix commands' speed.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let start = std::time::Instant::now();
     let cli = Cli::parse();
