@@ -174,13 +174,7 @@ const DENSE_LIMIT: usize = 1 << 12;
 impl Plan {
     fn new(evs: &[Evaluator<'_>], versions: &[&Package], facts: &VersionFacts) -> Plan {
         let mut ids: HashMap<Sym, u32> = HashMap::default();
-        let package_of: Vec<u32> = versions
-            .iter()
-            .map(|p| {
-                let next = ids.len() as u32;
-                *ids.entry(p.cp).or_insert(next)
-            })
-            .collect();
+        let package_of: Vec<u32> = versions.iter().map(|p| number(&mut ids, p.cp)).collect();
         let named: Vec<Vec<u32>> = evs
             .par_iter()
             .map(|ev| {
@@ -200,13 +194,7 @@ impl Plan {
             }
         }
         let mut known: HashMap<Base, u32> = HashMap::default();
-        let base = evs
-            .iter()
-            .map(|ev| {
-                let next = known.len() as u32;
-                *known.entry(ev.base()).or_insert(next)
-            })
-            .collect();
+        let base = evs.iter().map(|ev| number(&mut known, ev.base())).collect();
         let naming = contexts(evs, &naming, versions, &package_of);
         let tables: Vec<&[u32]> = evs.par_iter().map(|ev| ev.flag_table(facts)).collect();
         let splits = (0..facts.flag_count())
@@ -431,10 +419,7 @@ fn contexts(
             let mut seen: HashMap<ProfileVerdicts, u32> = HashMap::default();
             let of = evs
                 .iter()
-                .map(|ev| {
-                    let next = seen.len() as u32;
-                    *seen.entry(ev.flag_verdicts(flag)).or_insert(next)
-                })
+                .map(|ev| number(&mut seen, ev.flag_verdicts(flag)))
                 .collect();
             (flag, of)
         })
@@ -457,12 +442,18 @@ fn contexts(
                     key.extend(flags.iter().map(|f| {
                         u64::from(verdict_parts[f][p as usize]) << 1 | u64::from(ev.is_arch(*f))
                     }));
-                    let next = seen.len() as u32;
-                    (p, *seen.entry(key.clone()).or_insert(next))
+                    (p, number(&mut seen, key.clone()))
                 })
                 .collect()
         })
         .collect()
+}
+
+/// `key`'s number in `seen`, numbering keys from 0 in order of first
+/// appearance.
+fn number<K: std::hash::Hash + Eq>(seen: &mut HashMap<K, u32>, key: K) -> u32 {
+    let next = seen.len() as u32;
+    *seen.entry(key).or_insert(next)
 }
 
 /// Splits each part of `part` (`parts` of them, ALONE aside) by `split`,

@@ -332,19 +332,8 @@ impl PackageIndex {
         let mut index = PackageIndex::default();
         for repo in &repos.repos {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
-            let read: Vec<Result<NewEntry, Md5CacheError>> = files
-                .into_par_iter()
-                .map(|f| {
-                    Ok(NewEntry {
-                        entry: repos.memo.cache_entry(&repos.fs, &f.path)?,
-                        category: f.category,
-                        pf: f.pf,
-                        validity: None,
-                    })
-                })
-                .collect();
-            // The first bad entry in scan order is the one reported.
-            let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+            let entries =
+                NewEntry::read_all(files, |path| repos.memo.cache_entry(&repos.fs, path))?;
             index.extend(repo, entries, warnings)?;
         }
         Ok(index)
@@ -449,6 +438,28 @@ pub(crate) struct NewEntry {
     pub pf: String,
     pub entry: CacheEntry,
     pub validity: Option<Validity>,
+}
+
+impl NewEntry {
+    /// Every file of `files` read by `read`, on all threads, in scan
+    /// order; the first bad entry in that order is the error.
+    pub(crate) fn read_all(
+        files: Vec<md5cache::CacheFile>,
+        read: impl Fn(&std::path::Path) -> Result<CacheEntry, Md5CacheError> + Sync,
+    ) -> Result<Vec<NewEntry>, Md5CacheError> {
+        let read: Vec<Result<NewEntry, Md5CacheError>> = files
+            .into_par_iter()
+            .map(|f| {
+                Ok(NewEntry {
+                    entry: read(&f.path)?,
+                    category: f.category,
+                    pf: f.pf,
+                    validity: None,
+                })
+            })
+            .collect();
+        read.into_iter().collect()
+    }
 }
 
 /// What one thread typing entries keeps between them: symbols it has

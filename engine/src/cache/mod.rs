@@ -132,19 +132,7 @@ pub fn load_packages(
         if !cacheable(&repos.fs, repo) {
             let files = md5cache::scan(&repos.fs, &repo.location)?;
             stats.parsed += files.len();
-            let read: Vec<Result<NewEntry, Md5CacheError>> = files
-                .into_par_iter()
-                .map(|f| {
-                    Ok(NewEntry {
-                        entry: CacheEntry::read(&repos.fs, &f.path)?,
-                        category: f.category,
-                        pf: f.pf,
-                        validity: None,
-                    })
-                })
-                .collect();
-            // The first bad entry in scan order is the one reported.
-            let entries = read.into_iter().collect::<Result<Vec<_>, _>>()?;
+            let entries = NewEntry::read_all(files, |path| CacheEntry::read(&repos.fs, path))?;
             index.extend(repo, entries, warnings)?;
             continue;
         }
