@@ -1,0 +1,115 @@
+//! The matrix groups profiles that agree about a version and evaluates one
+//! of each group. These trees are made so that two profiles agree on
+//! everything the grouping could look at but one thing; the matrix must
+//! still give each profile its own answer (a full evaluation's).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
+use portolan_engine::matrix::Matrix;
+use portolan_engine::repo::RepoSet;
+use portolan_engine::tree::Tree;
+
+/// A repository `r` under a fresh folder: `files` are (path below `r`,
+/// contents); one version `cat/pkg-1` with IUSE `foo` and `bar`.
+fn repo(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("matrix-{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&root);
+    let r = root.join("r");
+    let base: [(&str, &str); 4] = [
+        ("profiles/repo_name", "r\n"),
+        (
+            "metadata/layout.conf",
+            "masters =\nprofile-formats = portage-2\n",
+        ),
+        (
+            "profiles/base/make.defaults",
+            "ARCH=\"amd64\"\nACCEPT_KEYWORDS=\"amd64\"\n",
+        ),
+        (
+            "metadata/md5-cache/cat/pkg-1",
+            "EAPI=8\nSLOT=0\nKEYWORDS=amd64\nIUSE=foo bar\nLICENSE=MIT\n_md5_=0123\n",
+        ),
+    ];
+    for (path, text) in base.iter().chain(files) {
+        let path = r.join(path);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // Later files of the same name (a test's own) replace the base's.
+        fs::write(path, text).unwrap();
+    }
+    r
+}
+
+/// Every (profile, version) of `profiles` under the matrix and under a full
+/// evaluation, as `profile version: answer` lines.
+fn both(repo: &Path, profiles: &[&str]) -> (Vec<String>, Vec<String>) {
+    let repos = RepoSet::from_dirs(&[repo.to_path_buf()]).unwrap();
+    let mut tree = Tree::load(repos).unwrap();
+    let stacked: Vec<_> = profiles
+        .iter()
+        .map(|p| tree.profile(&format!("r:{p}")).unwrap())
+        .collect();
+    let tree = &tree;
+    let evaluators: Vec<Evaluator> = stacked.iter().map(|p| Evaluator::new(tree, p)).collect();
+    let versions: Vec<_> = tree.packages.packages.iter().collect();
+    let facts = VersionFacts::new(tree);
+    let matrix = Matrix::new(&evaluators, &versions, &facts);
+    let (mut fast, mut full) = (Vec::new(), Vec::new());
+    for (k, (name, ev)) in profiles.iter().zip(&evaluators).enumerate() {
+        for (i, pkg) in versions.iter().enumerate() {
+            let line = |a: &Answer| format!("{name} {}: {a:?}", pkg.cpv());
+            fast.push(line(matrix.answer(k, i)));
+            full.push(line(&Answer::of(pkg, &ev.evaluate(pkg))));
+        }
+    }
+    (fast, full)
+}
+
+/// `x` and `y` both stack `base` first, with its package.use line
+/// `cat/pkg foo`, and both have `foo` off profile-wide, so the flag's code
+/// is the same. In `y` that `-foo` is base's make.defaults, which base's
+/// own package.use line follows (Portage interleaves make.defaults USE and
+/// package.use node by node): `foo` on. In `x` the `-foo` comes again from
+/// x's make.defaults, a later node: `foo` off. Only the positions of the
+/// profile-wide verdicts tell the two apart.
+#[test]
+fn verdict_positions_split_profiles_naming_the_package() {
+    let r = repo(
+        "positions",
+        &[
+            (
+                "profiles/base/make.defaults",
+                "ARCH=\"amd64\"\nACCEPT_KEYWORDS=\"amd64\"\nUSE=\"-foo\"\n",
+            ),
+            ("profiles/base/package.use", "cat/pkg foo\n"),
+            ("profiles/x/parent", "../base\n"),
+            ("profiles/x/make.defaults", "USE=\"-foo\"\n"),
+            ("profiles/y/parent", "../base\n"),
+        ],
+    );
+    let (fast, full) = both(&r, &["x", "y"]);
+    // IUSE is sorted: [bar, foo].
+    assert!(full[0].contains("flags: [0, 0]"), "{full:?}");
+    assert!(full[1].contains("flags: [0, 1]"), "{full:?}");
+    assert_eq!(fast, full);
+}
+
+/// Same base verdict and flag codes, but a mask line for the package in one
+/// profile only: the masked profile is not grouped with the other.
+#[test]
+fn a_mask_in_one_profile_splits() {
+    let r = repo(
+        "mask",
+        &[
+            ("profiles/x/parent", "../base\n"),
+            ("profiles/x/package.mask", "cat/pkg\n"),
+            ("profiles/y/parent", "../base\n"),
+        ],
+    );
+    let (fast, full) = both(&r, &["x", "y"]);
+    assert!(full[0].contains("PackageMask"), "{full:?}");
+    assert!(!full[1].contains("PackageMask"), "{full:?}");
+    assert_eq!(fast, full);
+}
