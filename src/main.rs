@@ -82,15 +82,7 @@ fn main() -> ExitCode {
             let r = commands::query::run(&mut t, args);
             // The process ends here: freeing the tree (every profile
             // fold, every package) would only delay the exit, serially.
-            // Only the nodes' binary cache, written when dropped, is
-            // written first.
-            if let Some(inputs) = t.nodes.inputs_mut() {
-                let mut warnings = Vec::new();
-                inputs.flush(&mut warnings);
-                for w in warnings {
-                    eprintln!("{w}");
-                }
-            }
+            // (plan_profiles has written the nodes' binary cache.)
             std::mem::forget(t);
             r
         }),
