@@ -13,6 +13,10 @@
 //!   genpack stack).
 //! * `evaluate_all_profiles`: the same for all 509 profiles (profiles stacked
 //!   beforehand, not timed).
+//! * `matrix/real`: what `query --all-profiles` decides, the way it decides
+//!   it: `Evaluator::new` for the 509 stacked profiles, then
+//!   `Matrix::new` over every version (each version evaluated once per
+//!   group of agreeing profiles; no rendering, no output).
 //!
 //! Sample sizes and times are kept small so that `cargo bench -p
 //! portolan-bench` finishes in a few minutes on 2 shared cores.
@@ -22,11 +26,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use portolan_bench::{all_profile_names, load_real_tree, real_repos_conf};
-use portolan_engine::evaluate::Evaluator;
+use portolan_engine::evaluate::{Evaluator, VersionFacts};
+use portolan_engine::matrix::Matrix;
 use portolan_engine::profile::node::NodeStore;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
+use rayon::prelude::*;
 
 const ONE_PROFILES: &[&str] = &[
     "gentoo:default/linux/amd64/23.0",
@@ -130,11 +136,37 @@ fn evaluate_all_profiles(c: &mut Criterion) {
     g.finish();
 }
 
+fn matrix(c: &mut Criterion) {
+    let mut tree = load_real_tree();
+    let names = all_profile_names(&tree);
+    let profiles = stack_all(&mut tree, &names);
+    let tree = &tree;
+    let versions: Vec<_> = tree.packages.packages.iter().collect();
+    let mut g = c.benchmark_group("matrix");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    g.bench_function("real", |b| {
+        b.iter(|| {
+            // Fresh evaluators and facts each time: their tables are
+            // filled on first use, as in one run of the command.
+            let facts = VersionFacts::new(tree);
+            let evaluators: Vec<Evaluator> = profiles
+                .par_iter()
+                .map(|p| Evaluator::new(tree, p))
+                .collect();
+            black_box(Matrix::new(&evaluators, &versions, &facts).versions())
+        })
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     tree_load,
     stack_all_profiles,
     evaluate_one_profile,
-    evaluate_all_profiles
+    evaluate_all_profiles,
+    matrix
 );
 criterion_main!(benches);

@@ -390,21 +390,29 @@ fn contexts(
     versions: &[&Package],
     package_of: &[u32],
 ) -> Vec<Vec<(u32, u32)>> {
-    // One version per package, for its name.
+    // Per package, its name and the IUSE flags of its versions.
     let mut cp_of = vec![Sym::new(""); naming.len()];
+    let mut iuse_of: Vec<Vec<Sym>> = vec![Vec::new(); naming.len()];
     for (pkg, &c) in versions.iter().zip(package_of) {
         cp_of[c as usize] = pkg.cp;
+        iuse_of[c as usize].extend(pkg.iuse.iter().map(|&(f, _)| f));
     }
-    // Per package, the flags its naming profiles' lines name; then each
-    // such flag's profile-wide verdicts, numbered per flag across profiles.
+    // Per package, the IUSE flags its naming profiles' lines name (only
+    // those are decided from the lines, the answer holding IUSE flags
+    // alone); then each such flag's profile-wide verdicts, numbered per
+    // flag across profiles.
     let flags_of: Vec<Vec<Sym>> = naming
         .par_iter()
         .zip(&cp_of)
-        .map(|(profiles, &cp)| {
+        .zip(&mut iuse_of)
+        .map(|((profiles, &cp), iuse)| {
+            iuse.sort_unstable();
+            iuse.dedup();
             let mut flags = Vec::new();
             for &p in profiles {
                 evs[p as usize].package_flags(cp, &mut flags);
             }
+            flags.retain(|f| iuse.binary_search(f).is_ok());
             flags.sort_unstable();
             flags.dedup();
             flags
