@@ -6,36 +6,33 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// Profiles done out of `len`; does nothing when stderr is not a terminal.
+/// Profiles (or other items) done out of `len`; does nothing when stderr
+/// is not a terminal.
 pub struct Progress(Option<ProgressBar>);
 
 impl Progress {
     pub fn profiles(len: usize) -> Progress {
-        // One profile needs no bar, and a bar must not garble redirected stderr.
+        Progress::of(len, "profiles")
+    }
+
+    /// `len` things called `what` (`"versions answered"`).
+    pub fn of(len: usize, what: &str) -> Progress {
+        // One item needs no bar, and a bar must not garble redirected stderr.
         if len < 2 || !std::io::stderr().is_terminal() {
             return Progress(None);
         }
         let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} profiles, {elapsed} (eta {eta})")
-        {
+        let template = format!("{{bar:40}} {{pos}}/{{len}} {what}, {{elapsed}} (eta {{eta}})");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style);
         }
         Progress(Some(bar))
     }
 
-    /// Marks `n` more profiles done (callable from any thread).
+    /// Marks `n` more items done (callable from any thread).
     pub fn inc(&self, n: usize) {
         if let Some(bar) = &self.0 {
             bar.inc(n as u64);
-        }
-    }
-
-    /// Runs `f` (which prints to stderr) with the bar out of the way.
-    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
-        match &self.0 {
-            Some(bar) => bar.suspend(f),
-            None => f(),
         }
     }
 }

@@ -66,6 +66,17 @@ impl Matrix {
         versions: &[&Package],
         facts: &VersionFacts,
     ) -> Matrix {
+        Matrix::with_progress(evaluators, versions, facts, &|_| {})
+    }
+
+    /// [`Matrix::new`], calling `done(n)` (from any thread) each time `n`
+    /// more versions are answered under every profile.
+    pub fn with_progress(
+        evaluators: &[Evaluator<'_>],
+        versions: &[&Package],
+        facts: &VersionFacts,
+        done: &(dyn Fn(usize) + Sync),
+    ) -> Matrix {
         let profiles = evaluators.len();
         if profiles == 0 {
             return Matrix {
@@ -92,6 +103,7 @@ impl Matrix {
                             tile[k * chunk.len() + j] = n;
                         }
                     }
+                    done(chunk.len());
                     (columns.into_iter().map(|c| c.answers).collect(), tile)
                 },
             )

@@ -66,7 +66,6 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         }
         items
     };
-    let progress = Progress::profiles(plans.len());
     // Every profile stacked at once (a whole matrix is answered version by
     // version, across profiles), its warnings printed in order.
     let stacked: Vec<(Profile, Vec<Warning>)> = plans
@@ -79,7 +78,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .collect();
     let mut reported = HashSet::new();
     for (p, categories) in &stacked {
-        progress.suspend(|| report_checked_warnings(p, categories, &mut reported));
+        report_checked_warnings(p, categories, &mut reported);
     }
     let profiles: Vec<&Profile> = stacked.iter().map(|(p, _)| p).collect();
     let evaluators: Vec<Evaluator> = profiles
@@ -94,7 +93,11 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             Item::NotFound(_) => None,
         })
         .collect();
-    let matrix = Matrix::new(&evaluators, &versions, &facts);
+    // The bar counts versions answered under every profile, then
+    // profiles written.
+    let answering = Progress::of(versions.len(), "versions answered");
+    let matrix = Matrix::with_progress(&evaluators, &versions, &facts, &|n| answering.inc(n));
+    drop(answering);
     // Each version's distinct answers rendered once, after the profile.
     let rendered: Vec<Rendered> = versions
         .par_iter()
@@ -102,6 +105,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .map(|(v, pkg)| Rendered::new(pkg, matrix.answers(v), args.json))
         .collect();
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
+    let progress = Progress::of(profiles.len(), "profiles written");
     let mut out = Output::stdout()?;
     for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
         let mut numbers = matrix.row(k);
