@@ -7,9 +7,9 @@
 //! depends on the profile only through its *base* verdict on the version
 //! (keywords accepted, stable, licenses accepted, metadata valid: decided
 //! by ACCEPT_KEYWORDS, ACCEPT_LICENSE and the implicit flags, a few
-//! distinct values across a whole tree, see [`Evaluator::base_verdict`])
+//! distinct values across a whole tree, see `Evaluator::base_verdict`)
 //! and through the profile-wide codes of the version's IUSE flags
-//! ([`Evaluator::flag_table`]), most of which are the same in every
+//! (`Evaluator::flag_table`), most of which are the same in every
 //! profile. So for each version the profiles are split by base verdict,
 //! then by the code of each of the version's flags whose code differs
 //! between profiles (only the bits for the version's IUSE default), and
@@ -19,14 +19,18 @@
 //! base that read the very same lines about it, at the same positions of
 //! their stacks, and agree on the profile-wide verdicts (positions
 //! included) of the flags those lines name: the package's *context*
-//! ([`Evaluator::package_key`]). Lines with wildcard flags, and parts
-//! under which a license of the version is not accepted (its answer then
-//! depends on the USE of the implicit flags too), are evaluated profile by
-//! profile.
+//! (`Evaluator::package_key`; only flags in some version's IUSE count,
+//! the answer holding no other). Lines with wildcard flags, and parts
+//! under which a license of the version is not accepted while its LICENSE
+//! has conditionals on flags outside IUSE (its answer then depends on the
+//! USE of the implicit flags too), are evaluated profile by profile.
 //!
-//! Every answer is [`Evaluator::answer_into`]'s: grouping only decides how
-//! often it is asked. `tests/evaluate_real.rs` and the reference property
-//! test compare the matrix with one evaluation per pair.
+//! Every answer is [`Evaluator::answer_into`]'s, or for a part of profiles
+//! naming nowhere the package, `Evaluator::answer_from_base`'s (the same
+//! decisions from the base verdict already made): grouping only decides
+//! how often they are asked. `tests/evaluate_real.rs`, `tests/matrix.rs`
+//! and the reference property test compare the matrix with one full
+//! evaluation per pair.
 
 use ahash::HashMap;
 use rayon::prelude::*;
