@@ -447,6 +447,20 @@ struct MaskAtom<'a> {
     scope: Option<crate::repo::RepoId>,
 }
 
+/// Repository-level lines (scoped to their repository) then the
+/// profile's, by package name.
+fn mask_index<'a>(
+    repo: &'a [crate::tree::RepoMask],
+    profile: &'a [(Atom, Loc)],
+) -> ByCp<MaskAtom<'a>> {
+    ByCp::new(
+        repo.iter()
+            .map(|m| (&m.atom, &m.loc, Some(m.scope)))
+            .chain(profile.iter().map(|(a, l)| (a, l, None)))
+            .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
+    )
+}
+
 /// Items grouped by package name, each group in the order given, all in
 /// one vector: an evaluator is built per profile, and a map of small
 /// vectors cost thousands of allocations (and as many frees) each time.
@@ -523,20 +537,8 @@ impl<'a> Evaluator<'a> {
             }
         }
         let entries = ByCp::new(entries);
-        let masks = ByCp::new(
-            tree.repo_masks
-                .iter()
-                .map(|m| (&m.atom, &m.loc, Some(m.scope)))
-                .chain(profile.package_mask.iter().map(|(a, l)| (a, l, None)))
-                .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
-        );
-        let unmasks = ByCp::new(
-            tree.repo_unmasks
-                .iter()
-                .map(|m| (&m.atom, &m.loc, Some(m.scope)))
-                .chain(profile.package_unmask.iter().map(|(a, l)| (a, l, None)))
-                .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
-        );
+        let masks = mask_index(&tree.repo_masks, &profile.package_mask);
+        let unmasks = mask_index(&tree.repo_unmasks, &profile.package_unmask);
         let mut warnings = Vec::new();
         let accept_license =
             AcceptLicense::new(&profile.accept_license, &tree.license_groups, &mut warnings);
@@ -1038,10 +1040,9 @@ impl<'a> Evaluator<'a> {
         self.flag_codes.get_or_init(|| {
             let p = self.profile;
             let mut table = vec![flag_code(ProfileVerdicts::default(), false); shared.flag_count];
-            let mut fill = |id: u32| {
-                let flag = shared.flags[id as usize];
-                table[id as usize] = flag_code(self.verdicts_of(flag), Some(flag) == p.arch);
-            };
+            // The named flags' ids, each once (a flag is often named by
+            // several streams).
+            let mut named: Vec<u32> = Vec::new();
             let streams = [
                 &p.use_defaults,
                 &p.use_stable,
@@ -1051,19 +1052,17 @@ impl<'a> Evaluator<'a> {
                 &p.use_stable_mask,
             ];
             for s in streams {
-                for flag in s.named() {
-                    if let Some(&id) = shared.ids.get(&flag) {
-                        fill(id);
-                    }
-                }
+                named.extend(s.named().filter_map(|flag| shared.ids.get(&flag).copied()));
                 for prefix in s.wildcards() {
-                    for &id in shared.with_prefix(prefix).iter() {
-                        fill(id);
-                    }
+                    named.extend(shared.with_prefix(prefix).iter().copied());
                 }
             }
-            if let Some(&id) = p.arch.and_then(|a| shared.ids.get(&a)) {
-                fill(id);
+            named.extend(p.arch.and_then(|a| shared.ids.get(&a).copied()));
+            named.sort_unstable();
+            named.dedup();
+            for id in named {
+                let flag = shared.flags[id as usize];
+                table[id as usize] = flag_code(self.verdicts_of(flag), Some(flag) == p.arch);
             }
             table.into_boxed_slice()
         })

@@ -466,7 +466,13 @@ fn contexts(
                     key.extend(flags.iter().map(|f| {
                         u64::from(verdict_parts[f][p as usize]) << 1 | u64::from(ev.is_arch(*f))
                     }));
-                    (p, number(&mut seen, key.clone()))
+                    let next = seen.len() as u32;
+                    // Most keys repeat: clone one only when it is new.
+                    let n = match seen.get(&key) {
+                        Some(&n) => n,
+                        None => *seen.entry(key.clone()).or_insert(next),
+                    };
+                    (p, n)
                 })
                 .collect()
         })

@@ -668,6 +668,16 @@ impl Recorder {
         self.names.get().is_some_and(|n| n.lacks(path))
     }
 
+    /// `ask` of the file system, unless the recorded listing says `path`
+    /// is absent.
+    fn unless_lacking<T>(&self, path: &Path, ask: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        if self.lacks(path) {
+            Err(not_found())
+        } else {
+            ask()
+        }
+    }
+
     fn ensure_meta(&self, path: &Path) {
         if !self.log().inputs.contains_key(path) {
             let _ = self.metadata(path);
@@ -678,11 +688,7 @@ impl Recorder {
 impl Source for Recorder {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         self.ensure_meta(path);
-        let r = if self.lacks(path) {
-            Err(not_found())
-        } else {
-            self.rest.read(path)
-        };
+        let r = self.unless_lacking(path, || self.rest.read(path));
         let mut log = self.log();
         match (&r, log.inputs.get_mut(path)) {
             (Ok(bytes), Some(Some(found))) if !found.dir => {
@@ -695,22 +701,14 @@ impl Source for Recorder {
     }
 
     fn metadata(&self, path: &Path) -> io::Result<Meta> {
-        let r = if self.lacks(path) {
-            Err(not_found())
-        } else {
-            self.rest.metadata(path)
-        };
+        let r = self.unless_lacking(path, || self.rest.metadata(path));
         self.note_meta(path, &r);
         r
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
         self.ensure_meta(path);
-        let r = if self.lacks(path) {
-            Err(not_found())
-        } else {
-            self.rest.read_dir(path)
-        };
+        let r = self.unless_lacking(path, || self.rest.read_dir(path));
         let mut log = self.log();
         match (&r, log.inputs.get_mut(path)) {
             (Ok(entries), Some(Some(found))) if found.dir => {
