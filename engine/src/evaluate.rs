@@ -236,6 +236,11 @@ impl VersionFacts {
             .clone()
     }
 
+    /// `flag`'s dense id, if some version's IUSE has it.
+    pub fn id(&self, flag: Sym) -> Option<u32> {
+        self.ids.get(&flag).copied()
+    }
+
     /// The dense flag ids of `pkg`'s IUSE, in IUSE order.
     pub fn iuse_ids(&self, pkg: &Package) -> &[u32] {
         &self.iuse_ids[pkg.id.0 as usize]
@@ -401,9 +406,13 @@ pub struct Evaluator<'a> {
     /// entries: only their keyword verdicts depend on more than
     /// ACCEPT_KEYWORDS.
     keyword_cps: ahash::HashSet<Sym>,
+    /// The profile's own package.mask / package.unmask lines; the
+    /// repository-level ones are `shared`'s.
     masks: ByCp<MaskAtom<'a>>,
     unmasks: ByCp<MaskAtom<'a>>,
-    accept_license: AcceptLicense,
+    shared: Shared<'a>,
+    /// ACCEPT_LICENSE compiled, shared by the profiles with the same value.
+    accept_license: Arc<AcceptLicense>,
     /// IUSE_IMPLICIT and the USE_EXPAND_IMPLICIT values (EAPI 5+).
     implicit: Vec<Sym>,
     /// The caches below are filled on first use and shared by every
@@ -412,12 +421,26 @@ pub struct Evaluator<'a> {
     implicit_on: [OnceLock<Vec<bool>>; 2],
     /// Per dense flag id of the [`VersionFacts`] it is used with, the
     /// flag's profile-wide outcome (see [`Evaluator::flag_table`]).
-    flag_codes: OnceLock<Box<[u32]>>,
+    flag_codes: OnceLock<FlagTable>,
     /// The profile's keyword class in that [`VersionFacts`] (None when
     /// not cached).
     kw_class: OnceLock<Option<usize>>,
     pub warnings: Vec<Warning>,
 }
+
+/// A profile's flag table (see [`Evaluator::flag_table`]): per dense flag
+/// id its code, whose bits 18..31 also say where the flag's profile-wide
+/// verdicts are kept (0: nothing names it, [`VERDICTS_ELSEWHERE`]: look
+/// them up), so that deciding a flag a package's lines name, or comparing
+/// profiles about it, costs an array read rather than six stream lookups.
+struct FlagTable {
+    codes: Box<[u32]>,
+    verdicts: Vec<ProfileVerdicts>,
+}
+
+/// Where a code keeps its verdicts' slot, and the slot of verdicts not kept.
+const VERDICTS_SHIFT: u32 = 18;
+const VERDICTS_ELSEWHERE: u32 = (1 << 13) - 1;
 
 /// A profile's settings that decide a version it says nothing particular
 /// about, besides flag codes (see [`Evaluator::base`]).
@@ -447,18 +470,71 @@ struct MaskAtom<'a> {
     scope: Option<crate::repo::RepoId>,
 }
 
-/// Repository-level lines (scoped to their repository) then the
-/// profile's, by package name.
-fn mask_index<'a>(
-    repo: &'a [crate::tree::RepoMask],
-    profile: &'a [(Atom, Loc)],
-) -> ByCp<MaskAtom<'a>> {
-    ByCp::new(
-        repo.iter()
-            .map(|m| (&m.atom, &m.loc, Some(m.scope)))
-            .chain(profile.iter().map(|(a, l)| (a, l, None)))
-            .map(|(atom, loc, scope)| (atom.cp, MaskAtom { atom, loc, scope })),
-    )
+/// Repository-level lines (scoped to their repository) by package name.
+fn repo_mask_index(repo: &[crate::tree::RepoMask]) -> ByCp<MaskAtom<'_>> {
+    ByCp::new(repo.iter().map(|m| {
+        let (atom, loc, scope) = (&m.atom, &m.loc, Some(m.scope));
+        (atom.cp, MaskAtom { atom, loc, scope })
+    }))
+}
+
+/// A profile's lines by package name.
+fn profile_mask_index(profile: &[(Atom, Loc)]) -> ByCp<MaskAtom<'_>> {
+    ByCp::new(profile.iter().map(|(atom, loc)| {
+        let scope = None;
+        (atom.cp, MaskAtom { atom, loc, scope })
+    }))
+}
+
+/// The lines about `cp`: repository-level ones first, then the profile's.
+fn mask_lines<'s, 'a>(
+    repo: &'s ByCp<MaskAtom<'a>>,
+    own: &'s ByCp<MaskAtom<'a>>,
+    cp: Sym,
+) -> impl Iterator<Item = &'s MaskAtom<'a>> {
+    let repo = repo.get(&cp).unwrap_or_default();
+    let own = own.get(&cp).unwrap_or_default();
+    repo.iter().chain(own)
+}
+
+/// What the evaluators of one tree share, built once rather than per
+/// profile: the repository-level mask indexes (the same lines for every
+/// profile, hundreds in Gentoo) and each distinct ACCEPT_LICENSE compiled
+/// (a few values across hundreds of profiles, each expanding license
+/// groups into hundreds of names). Cheap to clone.
+#[derive(Clone)]
+pub struct Shared<'a> {
+    tree: &'a Tree,
+    masks: Arc<ByCp<MaskAtom<'a>>>,
+    unmasks: Arc<ByCp<MaskAtom<'a>>>,
+    /// ACCEPT_LICENSE value -> compiled, with what expanding it warned.
+    licenses: Arc<Mutex<HashMap<Vec<String>, LicenseEntry>>>,
+}
+
+type LicenseEntry = (Arc<AcceptLicense>, Arc<[Warning]>);
+
+impl<'a> Shared<'a> {
+    pub fn new(tree: &'a Tree) -> Shared<'a> {
+        Shared {
+            tree,
+            masks: Arc::new(repo_mask_index(&tree.repo_masks)),
+            unmasks: Arc::new(repo_mask_index(&tree.repo_unmasks)),
+            licenses: Arc::default(),
+        }
+    }
+
+    /// `value` compiled, and its expansion's warnings.
+    fn accept_license(&self, value: &[String]) -> LicenseEntry {
+        let mut known = self.licenses.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = known.get(value) {
+            return entry.clone();
+        }
+        let mut warnings = Vec::new();
+        let acc = AcceptLicense::new(value, &self.tree.license_groups, &mut warnings);
+        let entry: LicenseEntry = (Arc::new(acc), warnings.into());
+        known.insert(value.to_vec(), entry.clone());
+        entry
+    }
 }
 
 /// Items grouped by package name, each group in the order given, all in
@@ -522,7 +598,16 @@ impl<T: Copy> ByCp<T> {
 }
 
 impl<'a> Evaluator<'a> {
+    /// An evaluator for `profile` alone (see [`Evaluator::with`] for many
+    /// profiles of one tree).
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
+        Evaluator::with(&Shared::new(tree), profile)
+    }
+
+    /// An evaluator for `profile`, sharing with the other evaluators made
+    /// from `shared` what does not depend on the profile.
+    pub fn with(shared: &Shared<'a>, profile: &'a Profile) -> Evaluator<'a> {
+        let tree = shared.tree;
         let mut entries: Vec<(Sym, (u16, Table, &AtomEntry))> = Vec::new();
         let mut keyword_cps = ahash::HashSet::default();
         for (i, &id) in profile.stack.iter().enumerate() {
@@ -537,11 +622,10 @@ impl<'a> Evaluator<'a> {
             }
         }
         let entries = ByCp::new(entries);
-        let masks = mask_index(&tree.repo_masks, &profile.package_mask);
-        let unmasks = mask_index(&tree.repo_unmasks, &profile.package_unmask);
-        let mut warnings = Vec::new();
-        let accept_license =
-            AcceptLicense::new(&profile.accept_license, &tree.license_groups, &mut warnings);
+        let masks = profile_mask_index(&profile.package_mask);
+        let unmasks = profile_mask_index(&profile.package_unmask);
+        let (accept_license, license_warnings) = shared.accept_license(&profile.accept_license);
+        let warnings = license_warnings.to_vec();
         let mut implicit: Vec<Sym> = profile.iuse_implicit.clone();
         for var in &profile.use_expand_implicit {
             let values = profile.use_expand_values.get(var);
@@ -565,6 +649,7 @@ impl<'a> Evaluator<'a> {
             keyword_cps,
             masks,
             unmasks,
+            shared: shared.clone(),
             accept_license,
             implicit,
             implicit_on: [OnceLock::new(), OnceLock::new()],
@@ -585,6 +670,8 @@ impl<'a> Evaluator<'a> {
             .keys()
             .chain(self.masks.index.keys())
             .chain(self.unmasks.index.keys())
+            .chain(self.shared.masks.index.keys())
+            .chain(self.shared.unmasks.index.keys())
             .copied()
     }
 
@@ -649,10 +736,12 @@ impl<'a> Evaluator<'a> {
             key.push(u64::from(node) << 8 | table as u64);
             key.push(std::ptr::from_ref(entry) as usize as u64);
         }
-        for masks in [&self.masks, &self.unmasks] {
-            let masks = masks.get(&cp).unwrap_or_default();
-            key.push(masks.len() as u64);
-            for m in masks {
+        for (repo, own) in [
+            (&*self.shared.masks, &self.masks),
+            (&*self.shared.unmasks, &self.unmasks),
+        ] {
+            key.push(mask_lines(repo, own, cp).count() as u64);
+            for m in mask_lines(repo, own, cp) {
                 key.push(Arc::as_ptr(&m.loc.file).cast::<u8>() as usize as u64);
                 let scope = m.scope.map_or(0, |r| u64::from(r.0) + 1);
                 key.push(u64::from(m.loc.line) << 32 | scope);
@@ -684,9 +773,23 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The profile-wide verdicts of `flag`, positions included.
-    pub(crate) fn flag_verdicts(&self, flag: Sym) -> ProfileVerdicts {
-        self.verdicts_of(flag)
+    /// The profile-wide verdicts of `flag` (dense id `id` in `shared`),
+    /// positions included.
+    pub(crate) fn flag_verdicts(
+        &self,
+        flag: Sym,
+        id: Option<u32>,
+        shared: &VersionFacts,
+    ) -> ProfileVerdicts {
+        let Some(id) = id else {
+            return self.verdicts_of(flag);
+        };
+        let table = self.flag_codes(shared);
+        match table.codes[id as usize] >> VERDICTS_SHIFT & VERDICTS_ELSEWHERE {
+            0 => ProfileVerdicts::default(),
+            VERDICTS_ELSEWHERE => self.verdicts_of(flag),
+            slot => table.verdicts[slot as usize - 1],
+        }
     }
 
     /// Whether every license `pkg` names is acceptable; if not, its
@@ -732,17 +835,12 @@ impl<'a> Evaluator<'a> {
 
     /// The package.mask entry masking `pkg`, unless package.unmask wins.
     fn mask_atom(&self, pkg: &Package) -> Option<&MaskAtom<'a>> {
-        let masks = self.masks.get(&pkg.cp)?;
         let pref = pkg.pkg_ref();
         let applies =
             |m: &&MaskAtom| m.scope.is_none_or(|s| s == pkg.repo) && m.atom.matches(&pref);
-        let mask = masks.iter().find(applies)?;
+        let mask = mask_lines(&self.shared.masks, &self.masks, pkg.cp).find(applies)?;
         // package.unmask wins over any mask (Portage `_getMaskAtom`).
-        if self
-            .unmasks
-            .get(&pkg.cp)
-            .is_some_and(|v| v.iter().any(|u| applies(&u)))
-        {
+        if mask_lines(&self.shared.unmasks, &self.unmasks, pkg.cp).any(|u| applies(&u)) {
             return None;
         }
         Some(mask)
@@ -981,7 +1079,18 @@ impl<'a> Evaluator<'a> {
         stable: bool,
         own: Option<&[OwnStream; 3]>,
     ) -> (bool, bool, bool) {
-        let pv = self.verdicts_of(flag);
+        self.flag_with(flag, self.verdicts_of(flag), iuse_default, stable, own)
+    }
+
+    /// [`Evaluator::flag`] with the flag's profile-wide verdicts `pv`.
+    fn flag_with(
+        &self,
+        flag: Sym,
+        pv: ProfileVerdicts,
+        iuse_default: Option<Verdict>,
+        stable: bool,
+        own: Option<&[OwnStream; 3]>,
+    ) -> (bool, bool, bool) {
         let mut u = Verdict::latest(iuse_default, pv.use_);
         let mut fo = pv.force;
         let mut ma = pv.mask;
@@ -1037,6 +1146,10 @@ impl<'a> Evaluator<'a> {
     /// names, so only those are worked out: a few hundred of the
     /// thousands of flags a tree's IUSE has.
     pub(crate) fn flag_table(&self, shared: &VersionFacts) -> &[u32] {
+        &self.flag_codes(shared).codes
+    }
+
+    fn flag_codes(&self, shared: &VersionFacts) -> &FlagTable {
         self.flag_codes.get_or_init(|| {
             let p = self.profile;
             let mut table = vec![flag_code(ProfileVerdicts::default(), false); shared.flag_count];
@@ -1060,11 +1173,23 @@ impl<'a> Evaluator<'a> {
             named.extend(p.arch.and_then(|a| shared.ids.get(&a).copied()));
             named.sort_unstable();
             named.dedup();
+            let mut verdicts = Vec::with_capacity(named.len());
             for id in named {
                 let flag = shared.flags[id as usize];
-                table[id as usize] = flag_code(self.verdicts_of(flag), Some(flag) == p.arch);
+                let pv = self.verdicts_of(flag);
+                let mut code = flag_code(pv, Some(flag) == p.arch);
+                if verdicts.len() + 1 < VERDICTS_ELSEWHERE as usize {
+                    verdicts.push(pv);
+                    code |= (verdicts.len() as u32) << VERDICTS_SHIFT;
+                } else {
+                    code |= VERDICTS_ELSEWHERE << VERDICTS_SHIFT;
+                }
+                table[id as usize] = code;
             }
-            table.into_boxed_slice()
+            FlagTable {
+                codes: table.into_boxed_slice(),
+                verdicts,
+            }
         })
     }
 
@@ -1133,7 +1258,9 @@ impl<'a> Evaluator<'a> {
                         pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
                         on,
                     });
-                    let (on, forced, masked) = self.flag(f, iuse_default, stable, Some(own));
+                    let pv = self.flag_verdicts(f, Some(id), shared);
+                    let (on, forced, masked) =
+                        self.flag_with(f, pv, iuse_default, stable, Some(own));
                     let mut bits = 0;
                     if on {
                         bits |= Answer::ON;

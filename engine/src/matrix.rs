@@ -211,8 +211,9 @@ impl Plan {
         }
         let mut known: HashMap<Base, u32> = HashMap::default();
         let base = evs.iter().map(|ev| number(&mut known, ev.base())).collect();
-        let naming = contexts(evs, &naming, versions, &package_of);
+        // The flag tables first, in parallel: contexts read them.
         let tables: Vec<&[u32]> = evs.par_iter().map(|ev| ev.flag_table(facts)).collect();
+        let naming = contexts(evs, &naming, versions, &package_of, facts);
         let splits = (0..facts.flag_count())
             .into_par_iter()
             .map(|id| [0, 1, 2].map(|d| split(&tables, id, d)))
@@ -405,6 +406,7 @@ fn contexts(
     naming: &[Vec<u32>],
     versions: &[&Package],
     package_of: &[u32],
+    facts: &VersionFacts,
 ) -> Vec<Vec<(u32, u32)>> {
     // Per package, its name and the IUSE flags of its versions.
     let mut cp_of = vec![Sym::new(""); naming.len()];
@@ -437,15 +439,24 @@ fn contexts(
     let mut all: Vec<Sym> = flags_of.iter().flatten().copied().collect();
     all.sort_unstable();
     all.dedup();
-    let verdict_parts: HashMap<Sym, Vec<u32>> = all
+    // Each package's flags with their index in `all` (which has them all).
+    let flags_of: Vec<Vec<(usize, Sym)>> = flags_of
+        .iter()
+        .map(|flags| {
+            let at = |f: &Sym| all.partition_point(|g| g < f);
+            flags.iter().map(|f| (at(f), *f)).collect()
+        })
+        .collect();
+    let verdict_parts: Vec<Vec<u32>> = all
         .par_iter()
         .map(|&flag| {
+            let id = facts.id(flag);
             let mut seen: HashMap<ProfileVerdicts, u32> = HashMap::default();
             let of = evs
                 .iter()
-                .map(|ev| number(&mut seen, ev.flag_verdicts(flag)))
+                .map(|ev| number(&mut seen, ev.flag_verdicts(flag, id, facts)))
                 .collect();
-            (flag, of)
+            of
         })
         .collect();
     naming
@@ -463,8 +474,8 @@ fn contexts(
                         return (p, ALONE);
                     }
                     let ev = &evs[p as usize];
-                    key.extend(flags.iter().map(|f| {
-                        u64::from(verdict_parts[f][p as usize]) << 1 | u64::from(ev.is_arch(*f))
+                    key.extend(flags.iter().map(|&(i, f)| {
+                        u64::from(verdict_parts[i][p as usize]) << 1 | u64::from(ev.is_arch(f))
                     }));
                     let next = seen.len() as u32;
                     // Most keys repeat: clone one only when it is new.

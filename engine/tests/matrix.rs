@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
+use portolan_engine::evaluate::{Answer, Evaluator, Shared, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
@@ -52,7 +52,13 @@ fn both(repo: &Path, profiles: &[&str]) -> (Vec<String>, Vec<String>) {
         .map(|p| tree.profile(&format!("r:{p}")).unwrap())
         .collect();
     let tree = &tree;
-    let evaluators: Vec<Evaluator> = stacked.iter().map(|p| Evaluator::new(tree, p)).collect();
+    let evaluators: Vec<Evaluator> = {
+        let shared = Shared::new(tree);
+        stacked
+            .iter()
+            .map(|p| Evaluator::with(&shared, p))
+            .collect()
+    };
     let versions: Vec<_> = tree.packages.packages.iter().collect();
     let facts = VersionFacts::new(tree);
     let matrix = Matrix::new(&evaluators, &versions, &facts);
@@ -111,5 +117,32 @@ fn a_mask_in_one_profile_splits() {
     let (fast, full) = both(&r, &["x", "y"]);
     assert!(full[0].contains("PackageMask"), "{full:?}");
     assert!(!full[1].contains("PackageMask"), "{full:?}");
+    assert_eq!(fast, full);
+}
+
+/// Evaluators made from one `Shared` share the repository-level masks and
+/// the compiled ACCEPT_LICENSE values: a repository-level mask still yields
+/// to one profile's package.unmask, and two ACCEPT_LICENSE values stay two
+/// (the version's MIT is accepted by `x` and `y`, not by `z`).
+#[test]
+fn shared_masks_and_licenses_stay_per_profile() {
+    let r = repo(
+        "shared",
+        &[
+            ("profiles/package.mask", "cat/pkg\n"),
+            ("profiles/x/parent", "../base\n"),
+            ("profiles/y/parent", "../base\n"),
+            ("profiles/y/package.unmask", "cat/pkg\n"),
+            ("profiles/z/parent", "../base\n"),
+            ("profiles/z/make.defaults", "ACCEPT_LICENSE=\"-* GPL-2\"\n"),
+        ],
+    );
+    let (fast, full) = both(&r, &["x", "y", "z"]);
+    assert!(full[0].contains("masked_by: [PackageMask]"), "{full:?}");
+    assert!(full[1].contains("masked_by: []"), "{full:?}");
+    assert!(
+        full[2].contains("masked_by: [PackageMask, License]"),
+        "{full:?}"
+    );
     assert_eq!(fast, full);
 }

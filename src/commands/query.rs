@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
+use portolan_engine::evaluate::{Answer, Evaluator, Shared, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
@@ -81,9 +81,10 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         report_checked_warnings(p, categories, &mut reported);
     }
     let profiles: Vec<&Profile> = stacked.iter().map(|(p, _)| p).collect();
+    let shared = Shared::new(tree);
     let evaluators: Vec<Evaluator> = profiles
         .par_iter()
-        .map(|p| Evaluator::new(tree, p))
+        .map(|p| Evaluator::with(&shared, p))
         .collect();
     let facts = VersionFacts::new(tree);
     let versions: Vec<&Package> = selection
@@ -124,6 +125,12 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         progress.inc(1);
     }
     out.flush()?;
+    // The process ends after this command (see main): freeing the stacked
+    // profiles, their evaluators, the matrix and its text, serially, would
+    // only delay the exit.
+    drop(out);
+    std::mem::forget((evaluators, matrix, rendered));
+    std::mem::forget(stacked);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -174,10 +174,17 @@ impl FlagStream {
     /// Where and how `flag` is decided, without the provenance: the hot path
     /// of evaluation, which needs only the latest position and the value.
     pub fn verdict(&self, flag: Sym) -> Option<Verdict> {
-        let mut best = self.last.get(&flag).map(|d| Verdict {
+        let last = self.last.get(&flag).map(|d| Verdict {
             pos: d.pos,
             on: d.on,
         });
+        self.with_wildcards(flag, last)
+    }
+
+    /// `last` (the flag's own latest token, if any) or the latest wildcard
+    /// after it that covers `flag`.
+    fn with_wildcards(&self, flag: Sym, last: Option<Verdict>) -> Option<Verdict> {
+        let mut best = last;
         if !self.wild.is_empty() {
             let name = flag.as_str();
             for w in self.wild.iter().rev() {
@@ -227,7 +234,7 @@ impl FlagStream {
 
     /// Whether `flag` ends up on in this stream alone.
     pub fn is_on(&self, flag: Sym) -> bool {
-        self.decide(flag).is_some_and(|d| d.on)
+        Verdict::is_on(self.verdict(flag))
     }
 
     /// Every flag named explicitly that ends up on (wildcards that enable
@@ -242,7 +249,15 @@ impl FlagStream {
     /// [`FlagStream::enabled`] in no particular order, for callers that
     /// merge and sort anyway.
     pub fn enabled_unordered(&self) -> impl Iterator<Item = Sym> + '_ {
-        self.last.keys().copied().filter(|&f| self.is_on(f))
+        // The verdict without cloning the decision (its origin is shared
+        // by every profile reading that file), nor a second lookup.
+        self.last.iter().filter_map(|(&f, d)| {
+            let last = Verdict {
+                pos: d.pos,
+                on: d.on,
+            };
+            Verdict::is_on(self.with_wildcards(f, Some(last))).then_some(f)
+        })
     }
 
     pub fn is_empty(&self) -> bool {

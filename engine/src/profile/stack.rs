@@ -488,6 +488,9 @@ impl Profile {
         // Across nodes the incrementals concatenate (with the location of
         // the last contribution) and every other variable is last-wins.
         let mut incr: BTreeMap<&str, (Vec<&str>, &Option<Loc>)> = BTreeMap::new();
+        // The last assignment of each other variable, borrowed: a profile
+        // reads a few dozen nodes, and most assign the same variables.
+        let mut last: BTreeMap<&str, &Var> = BTreeMap::new();
         for cfg in &fold.cfgs {
             for (name, var) in cfg.iter() {
                 if INCREMENTALS.contains(&name.as_str()) {
@@ -495,10 +498,14 @@ impl Profile {
                     e.0.extend(var.value.split_whitespace());
                     e.1 = &var.loc;
                 } else {
-                    self.vars.insert(name.clone(), var.clone());
+                    last.insert(name, var);
                 }
             }
         }
+        self.vars = last
+            .into_iter()
+            .map(|(name, var)| (name.to_owned(), var.clone()))
+            .collect();
         // Incrementals: make.globals first, then the profile tokens.
         for (name, (tokens, loc)) in incr {
             let (name, loc) = (name.to_owned(), loc.clone());
