@@ -23,7 +23,7 @@ use crate::keywords;
 use crate::license::AcceptLicense;
 use crate::package::Package;
 use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos, Verdict};
-use crate::profile::node::{AtomEntry, AtomTable, ProfileNode, Token};
+use crate::profile::node::{AtomEntry, AtomTable, NodeId, ProfileNode, Token};
 use crate::profile::stack::{phase, Profile};
 use crate::source::{Loc, Warning};
 use crate::tree::Tree;
@@ -400,12 +400,8 @@ fn table(node: &ProfileNode, t: Table) -> &AtomTable {
 pub struct Evaluator<'a> {
     pub tree: &'a Tree,
     pub profile: &'a Profile,
-    /// cp -> (node index in the stack, table, entry), in stack order.
-    entries: ByCp<(u16, Table, &'a AtomEntry)>,
-    /// The packages with package.keywords or package.accept_keywords
-    /// entries: only their keyword verdicts depend on more than
-    /// ACCEPT_KEYWORDS.
-    keyword_cps: ahash::HashSet<Sym>,
+    /// The package-level entries of the stack's nodes.
+    entries: Entries<'a>,
     /// The profile's own package.mask / package.unmask lines; the
     /// repository-level ones are `shared`'s.
     masks: ByCp<MaskAtom<'a>>,
@@ -509,7 +505,12 @@ pub struct Shared<'a> {
     unmasks: Arc<ByCp<MaskAtom<'a>>>,
     /// ACCEPT_LICENSE value -> compiled, with what expanding it warned.
     licenses: Arc<Mutex<HashMap<Vec<String>, LicenseEntry>>>,
+    /// Node -> the entries of its stack (see [`Entries`]), each made
+    /// once however many threads ask.
+    stacks: Arc<Mutex<HashMap<NodeId, StackSlot<'a>>>>,
 }
+
+type StackSlot<'a> = Arc<OnceLock<Arc<StackEntries<'a>>>>;
 
 type LicenseEntry = (Arc<AcceptLicense>, Arc<[Warning]>);
 
@@ -520,7 +521,34 @@ impl<'a> Shared<'a> {
             masks: Arc::new(repo_mask_index(&tree.repo_masks)),
             unmasks: Arc::new(repo_mask_index(&tree.repo_unmasks)),
             licenses: Arc::default(),
+            stacks: Arc::default(),
         }
+    }
+
+    /// `profile`'s entries: its leaf's first parent's stack's, shared,
+    /// then the rest's.
+    fn entries(&self, profile: &Profile) -> Entries<'a> {
+        let nodes = &self.tree.nodes;
+        let first = nodes.get(profile.leaf).parents.first().map(|&(_, p)| p);
+        let shared = first.and_then(|first| {
+            let stack = nodes.stack(first);
+            profile.stack.starts_with(&stack).then_some((first, stack))
+        });
+        let Some((first, stack)) = shared else {
+            return Entries {
+                prefix: Arc::default(),
+                rest: StackEntries::new(self.tree, &profile.stack, 0),
+            };
+        };
+        let slot = {
+            let mut stacks = self.stacks.lock().unwrap_or_else(|e| e.into_inner());
+            stacks.entry(first).or_default().clone()
+        };
+        let prefix = slot
+            .get_or_init(|| Arc::new(StackEntries::new(self.tree, &stack, 0)))
+            .clone();
+        let rest = StackEntries::new(self.tree, &profile.stack[stack.len()..], stack.len());
+        Entries { prefix, rest }
     }
 
     /// `value` compiled, and its expansion's warnings.
@@ -597,6 +625,93 @@ impl<T: Copy> ByCp<T> {
     }
 }
 
+/// A package-level entry: the node's index in the stack, the table, the
+/// entry.
+type Entry<'a> = (u16, Table, &'a AtomEntry);
+
+/// The package-level entries of some nodes of a stack, by package name.
+struct StackEntries<'a> {
+    /// cp -> entries, in stack order.
+    by_cp: ByCp<Entry<'a>>,
+    /// The packages with package.keywords or package.accept_keywords
+    /// entries: only their keyword verdicts depend on more than
+    /// ACCEPT_KEYWORDS.
+    keyword_cps: ahash::HashSet<Sym>,
+}
+
+impl Default for StackEntries<'_> {
+    fn default() -> Self {
+        StackEntries {
+            by_cp: ByCp::new([]),
+            keyword_cps: ahash::HashSet::default(),
+        }
+    }
+}
+
+impl<'a> StackEntries<'a> {
+    /// The entries of `nodes`, which sit in the stack from index `from`.
+    fn new(tree: &'a Tree, nodes: &[NodeId], from: usize) -> StackEntries<'a> {
+        let mut entries: Vec<(Sym, Entry<'a>)> = Vec::new();
+        let mut keyword_cps = ahash::HashSet::default();
+        for (i, &id) in nodes.iter().enumerate() {
+            let node = tree.nodes.get(id);
+            for t in TABLES {
+                for e in &table(node, t).entries {
+                    entries.push((e.atom.cp, ((from + i) as u16, t, e)));
+                    if matches!(t, Table::Keywords | Table::AcceptKeywords) {
+                        keyword_cps.insert(e.atom.cp);
+                    }
+                }
+            }
+        }
+        StackEntries {
+            by_cp: ByCp::new(entries),
+            keyword_cps,
+        }
+    }
+}
+
+/// A profile's package-level entries: those of its leaf's first parent's
+/// stack, which begins its own and is shared by every profile with that
+/// first parent (most of a stack, and most of the entries: `base`,
+/// `arch/*`, `default/linux`), then those of the rest of its stack.
+struct Entries<'a> {
+    prefix: Arc<StackEntries<'a>>,
+    rest: StackEntries<'a>,
+}
+
+impl<'a> Entries<'a> {
+    /// The entries about `cp`, in stack order: the prefix's then the
+    /// rest's.
+    fn get(&self, cp: Sym) -> [&[Entry<'a>]; 2] {
+        [
+            self.prefix.by_cp.get(&cp).unwrap_or_default(),
+            self.rest.by_cp.get(&cp).unwrap_or_default(),
+        ]
+    }
+
+    fn iter(&self, cp: Sym) -> impl Iterator<Item = &Entry<'a>> {
+        self.get(cp).into_iter().flatten()
+    }
+
+    fn contains_key(&self, cp: Sym) -> bool {
+        self.prefix.by_cp.contains_key(&cp) || self.rest.by_cp.contains_key(&cp)
+    }
+
+    /// Every package named, some maybe twice.
+    fn keys(&self) -> impl Iterator<Item = &Sym> {
+        self.prefix
+            .by_cp
+            .index
+            .keys()
+            .chain(self.rest.by_cp.index.keys())
+    }
+
+    fn names_keywords(&self, cp: Sym) -> bool {
+        self.prefix.keyword_cps.contains(&cp) || self.rest.keyword_cps.contains(&cp)
+    }
+}
+
 impl<'a> Evaluator<'a> {
     /// An evaluator for `profile` alone (see [`Evaluator::with`] for many
     /// profiles of one tree).
@@ -608,20 +723,7 @@ impl<'a> Evaluator<'a> {
     /// from `shared` what does not depend on the profile.
     pub fn with(shared: &Shared<'a>, profile: &'a Profile) -> Evaluator<'a> {
         let tree = shared.tree;
-        let mut entries: Vec<(Sym, (u16, Table, &AtomEntry))> = Vec::new();
-        let mut keyword_cps = ahash::HashSet::default();
-        for (i, &id) in profile.stack.iter().enumerate() {
-            let node = tree.nodes.get(id);
-            for t in TABLES {
-                for e in &table(node, t).entries {
-                    entries.push((e.atom.cp, (i as u16, t, e)));
-                    if matches!(t, Table::Keywords | Table::AcceptKeywords) {
-                        keyword_cps.insert(e.atom.cp);
-                    }
-                }
-            }
-        }
-        let entries = ByCp::new(entries);
+        let entries = shared.entries(profile);
         let masks = profile_mask_index(&profile.package_mask);
         let unmasks = profile_mask_index(&profile.package_unmask);
         let (accept_license, license_warnings) = shared.accept_license(&profile.accept_license);
@@ -646,7 +748,6 @@ impl<'a> Evaluator<'a> {
             tree,
             profile,
             entries,
-            keyword_cps,
             masks,
             unmasks,
             shared: shared.clone(),
@@ -666,7 +767,6 @@ impl<'a> Evaluator<'a> {
     /// profile-wide flag table alone (see [`crate::matrix`]).
     pub(crate) fn named_packages(&self) -> impl Iterator<Item = Sym> + '_ {
         self.entries
-            .index
             .keys()
             .chain(self.masks.index.keys())
             .chain(self.unmasks.index.keys())
@@ -727,9 +827,8 @@ impl<'a> Evaluator<'a> {
     /// whose comparison with profile-wide tokens would involve every flag
     /// it covers: such a profile is evaluated on its own.
     pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>) -> bool {
-        let entries = self.entries.get(&cp).unwrap_or_default();
-        key.push(entries.len() as u64);
-        for &(node, table, entry) in entries {
+        key.push(self.entries.iter(cp).count() as u64);
+        for &(node, table, entry) in self.entries.iter(cp) {
             if is_flag_table(table) && entry.tokens.iter().any(|t| t.is_wildcard()) {
                 return false;
             }
@@ -755,7 +854,7 @@ impl<'a> Evaluator<'a> {
     /// `cp`'s versions then depends on ACCEPT_KEYWORDS itself, not only on
     /// the base verdict.
     pub(crate) fn names_keywords(&self, cp: Sym) -> bool {
-        self.keyword_cps.contains(&cp)
+        self.entries.names_keywords(cp)
     }
 
     /// Whether `flag` is this profile's arch (enabled unless masked).
@@ -766,7 +865,7 @@ impl<'a> Evaluator<'a> {
     /// The flags named by this profile's package.use-style lines for
     /// `cp` (exact tokens; see [`Evaluator::package_key`]).
     pub(crate) fn package_flags(&self, cp: Sym, out: &mut Vec<Sym>) {
-        for &(_, table, entry) in self.entries.get(&cp).unwrap_or_default() {
+        for &(_, table, entry) in self.entries.iter(cp) {
             if is_flag_table(table) {
                 out.extend(entry.tokens.iter().map(|t| t.name));
             }
@@ -805,18 +904,30 @@ impl<'a> Evaluator<'a> {
     /// each node's in ascending specificity (Portage
     /// `ordered_by_atom_specificity`).
     fn matching(&self, pkg: &Package, t: Table) -> Vec<(u16, &'a AtomEntry)> {
-        let Some(all) = self.entries.get(&pkg.cp) else {
-            return Vec::new();
-        };
         let pref = pkg.pkg_ref();
         let mut out = Vec::new();
+        for all in self.entries.get(pkg.cp) {
+            self.matching_in(pkg, &pref, t, all, &mut out);
+        }
+        out
+    }
+
+    /// [`Evaluator::matching`] in `all`, whole nodes' entries.
+    fn matching_in(
+        &self,
+        pkg: &Package,
+        pref: &crate::atom::PkgRef<'_>,
+        t: Table,
+        all: &[Entry<'a>],
+        out: &mut Vec<(u16, &'a AtomEntry)>,
+    ) {
         let mut i = 0;
         while i < all.len() {
             let node = all[i].0;
             let mut group: Vec<&AtomEntry> = Vec::new();
             while i < all.len() && all[i].0 == node {
                 let (_, tt, e) = all[i];
-                if tt == t && e.atom.matches(&pref) {
+                if tt == t && e.atom.matches(pref) {
                     group.push(e);
                 }
                 i += 1;
@@ -830,7 +941,6 @@ impl<'a> Evaluator<'a> {
                 out.push((node, e));
             }
         }
-        out
     }
 
     /// The package.mask entry masking `pkg`, unless package.unmask wins.
@@ -862,7 +972,7 @@ impl<'a> Evaluator<'a> {
         // its KEYWORDS count as empty.
         let own: &[Sym] = if pkg.eapi.is_ok() { &pkg.keywords } else { &[] };
         let mut kw: Vec<Sym> = own.iter().copied().filter(|k| k.as_str() != "-*").collect();
-        if !self.entries.contains_key(&pkg.cp) {
+        if !self.entries.contains_key(pkg.cp) {
             return (kw, self.profile.accept_keywords.clone());
         }
         let pk = self.matching(pkg, Table::Keywords);
@@ -1033,7 +1143,9 @@ impl<'a> Evaluator<'a> {
             (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
             (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
         ];
-        let all = self.entries.get(&pkg.cp)?;
+        if !self.entries.contains_key(pkg.cp) {
+            return None;
+        }
         let tables = if stable { &TABLES[..] } else { &TABLES[..3] };
         let pref = pkg.pkg_ref();
         let mut s: [OwnStream; 3] = Default::default();
@@ -1043,7 +1155,8 @@ impl<'a> Evaluator<'a> {
         let mut group: Vec<&AtomEntry> = Vec::new();
         // One pass over the package's entries, a node at a time (they are
         // in stack order), as Evaluator::matching orders them.
-        for here in all.chunk_by(|a, b| a.0 == b.0) {
+        let nodes = self.entries.get(pkg.cp);
+        for here in nodes.iter().flat_map(|all| all.chunk_by(|a, b| a.0 == b.0)) {
             let node = here[0].0;
             for (ti, &(si, t, ph, wild)) in tables.iter().enumerate() {
                 group.clear();
@@ -1115,7 +1228,7 @@ impl<'a> Evaluator<'a> {
     /// alone, so it is shared through `shared` by every profile of the
     /// same keyword class.
     fn keyword_verdict(&self, pkg: &Package, facts: &Facts, shared: &VersionFacts) -> (bool, bool) {
-        if self.keyword_cps.contains(&pkg.cp) || facts.minus_star {
+        if self.entries.names_keywords(pkg.cp) || facts.minus_star {
             let (kw, acc) = self.keywords(pkg);
             let ok = keywords::accepted(&kw, &acc);
             return (ok, ok && keywords::is_stable(&kw, &acc));

@@ -146,3 +146,28 @@ fn shared_masks_and_licenses_stay_per_profile() {
     );
     assert_eq!(fast, full);
 }
+
+/// A profile's keyword lines come from its first parent's stack (indexed
+/// once for every profile with that parent) and from the rest of its
+/// stack: they apply in stack order, so `x`'s own `-~amd64` takes back what
+/// `base` accepted, while `y`, with base's line alone, accepts it.
+#[test]
+fn keyword_lines_apply_in_stack_order_across_shared_parents() {
+    let r = repo(
+        "keywords",
+        &[
+            (
+                "metadata/md5-cache/cat/pkg-1",
+                "EAPI=8\nSLOT=0\nKEYWORDS=~amd64\nIUSE=foo bar\nLICENSE=MIT\n_md5_=0123\n",
+            ),
+            ("profiles/base/package.accept_keywords", "cat/pkg ~amd64\n"),
+            ("profiles/x/parent", "../base\n"),
+            ("profiles/x/package.accept_keywords", "cat/pkg -~amd64\n"),
+            ("profiles/y/parent", "../base\n"),
+        ],
+    );
+    let (fast, full) = both(&r, &["x", "y"]);
+    assert!(full[0].contains("masked_by: [Keywords]"), "{full:?}");
+    assert!(full[1].contains("masked_by: []"), "{full:?}");
+    assert_eq!(fast, full);
+}

@@ -79,16 +79,20 @@ pub fn plan_profiles(tree: &mut Tree, names: &[String]) -> Result<Vec<Planned>> 
         .map(|(repo, path)| (*repo, path.as_str()))
         .collect();
     tree.nodes.read_ahead(&tree.repos, &ahead);
-    let mut out = Vec::with_capacity(names.len());
+    let mut loaded = Vec::with_capacity(names.len());
     for (name, known) in names.iter().zip(&leaves) {
-        let leaf = match known {
+        loaded.push(match known {
             Some((repo, path)) => tree.nodes.load(&tree.repos, *repo, path)?,
             // A bare PATH, or an unknown repository (the tree says which).
             None => tree.profile(name)?.leaf,
-        };
-        let fold = tree.stacker.fold(&tree.repos, &tree.nodes, leaf);
-        out.push(Planned { leaf, fold });
+        });
     }
+    let folds = tree.stacker.fold_all(&tree.repos, &tree.nodes, &loaded);
+    let out = loaded
+        .into_iter()
+        .zip(folds)
+        .map(|(leaf, fold)| Planned { leaf, fold })
+        .collect();
     // Every node is loaded now: keep what was recorded. `query` does not
     // free the tree at exit (so the store's drop, which would write it,
     // never runs). A failed write is silent as on drop: the package cache

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use ahash::HashMap;
+use rayon::prelude::*;
 
 use crate::atom::Atom;
 use crate::eapi::Eapi;
@@ -407,6 +408,99 @@ impl Stacker {
         let fold = Arc::new(fold);
         self.memo.insert(id, fold.clone());
         fold
+    }
+
+    /// The folds of `leaves`, in order, as [`Stacker::fold`] gives them one
+    /// at a time, worked out on all threads: the nodes not yet folded go a
+    /// generation at a time (a node's fold starts from its first parent's),
+    /// each generation in parallel.
+    pub fn fold_all(
+        &mut self,
+        repos: &RepoSet,
+        nodes: &NodeStore,
+        leaves: &[NodeId],
+    ) -> Vec<Arc<Fold>> {
+        // Each node to fold with its generation: 0 when its first parent
+        // is folded already (or it has none), else one more than the
+        // parent's.
+        let mut generation: HashMap<NodeId, usize> = HashMap::default();
+        for &leaf in leaves {
+            self.generation(nodes, leaf, &mut generation);
+        }
+        // The lines of every node that folding applies, read in parallel.
+        let mut applied: Vec<NodeId> = Vec::new();
+        for &id in generation.keys() {
+            for &(_, p) in nodes.get(id).parents.iter().skip(1) {
+                applied.extend(nodes.stack(p));
+            }
+            applied.push(id);
+        }
+        applied.sort_unstable();
+        applied.dedup();
+        applied.retain(|id| !self.lists.contains_key(id));
+        let lists: Vec<(NodeId, Arc<NodeLists>)> = applied
+            .par_iter()
+            .map(|&id| (id, Arc::new(NodeLists::new(nodes.get(id)))))
+            .collect();
+        self.lists.extend(lists);
+        let mut by_generation: Vec<Vec<NodeId>> = Vec::new();
+        for (&id, &g) in &generation {
+            if by_generation.len() <= g {
+                by_generation.resize(g + 1, Vec::new());
+            }
+            by_generation[g].push(id);
+        }
+        for batch in by_generation {
+            let (memo, lists) = (&self.memo, &self.lists);
+            let folded: Vec<(NodeId, Arc<Fold>, usize)> = batch
+                .par_iter()
+                .map(|&id| {
+                    let node = nodes.get(id);
+                    let mut fold = match node.parents.first() {
+                        Some(&(_, first)) => (*memo[&first]).clone(),
+                        None => Fold::new(),
+                    };
+                    let mut applied = 0;
+                    for &(_, p) in node.parents.iter().skip(1) {
+                        for n in nodes.stack(p) {
+                            fold.apply(repos, nodes.get(n), &lists[&n]);
+                            applied += 1;
+                        }
+                    }
+                    fold.apply(repos, node, &lists[&id]);
+                    (id, Arc::new(fold), applied + 1)
+                })
+                .collect();
+            for (id, fold, applied) in folded {
+                self.memo.insert(id, fold);
+                self.applied += applied;
+            }
+        }
+        leaves.iter().map(|leaf| self.memo[leaf].clone()).collect()
+    }
+
+    /// `id`'s generation in [`Stacker::fold_all`] (None when folded
+    /// already), recording it and its first parents' in `generation`.
+    fn generation(
+        &self,
+        nodes: &NodeStore,
+        id: NodeId,
+        generation: &mut HashMap<NodeId, usize>,
+    ) -> Option<usize> {
+        if self.memo.contains_key(&id) {
+            return None;
+        }
+        if let Some(&g) = generation.get(&id) {
+            return Some(g);
+        }
+        let g = match nodes.get(id).parents.first() {
+            Some(&(_, first)) => self
+                .generation(nodes, first, generation)
+                .map_or(0, |g| g + 1),
+            None => 0,
+        };
+        generation.insert(id, g);
+        Some(g)
     }
 
     fn lists(&mut self, node: &ProfileNode) -> Arc<NodeLists> {
