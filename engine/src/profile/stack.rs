@@ -817,40 +817,28 @@ impl Profile {
     /// USE_EXPAND variables as Portage reports them after `regenerate`: the
     /// flags of the final profile-wide USE with that prefix.
     fn derive_use_expand_vars(&mut self) {
+        // USE sorted by name: each variable's flags (those starting with
+        // its lower-cased prefix) are one run of it, their values already
+        // in order.
         let use_ = self.global_use();
-        let vars = self.use_expand.clone();
-        let prefixes: Vec<String> = vars
-            .iter()
-            .map(|var| format!("{}_", var.to_lowercase()))
-            .collect();
-        // Two variables may share a prefix (same name up to case).
-        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::default();
-        for (i, p) in prefixes.iter().enumerate() {
-            by_prefix.entry(p.as_str()).or_default().push(i);
-        }
-        // One pass over USE: a flag belongs to every variable whose prefix
-        // ends at one of its underscores (prefixes end with `_`).
-        let mut values: Vec<Vec<&str>> = vec![Vec::new(); vars.len()];
-        for f in &use_ {
-            let f = f.as_str();
-            for (i, _) in f.match_indices('_') {
-                for &v in by_prefix.get(&f[..=i]).into_iter().flatten() {
-                    values[v].push(&f[i + 1..]);
-                }
+        for var in &self.use_expand {
+            let prefix = format!("{}_", var.to_lowercase());
+            let from = use_.partition_point(|f| f.as_str() < prefix.as_str());
+            let values: Vec<&str> = use_[from..]
+                .iter()
+                .map_while(|f| f.as_str().strip_prefix(prefix.as_str()))
+                .collect();
+            if values.is_empty() && !self.vars.contains_key(var) {
+                continue;
             }
-        }
-        for (var, mut values) in vars.into_iter().zip(values) {
-            values.sort_unstable();
-            let had = self.vars.get(&var).and_then(|v| v.loc.clone());
-            if !values.is_empty() || self.vars.contains_key(&var) {
-                self.vars.insert(
-                    var,
-                    Var {
-                        value: values.join(" "),
-                        loc: had,
-                    },
-                );
-            }
+            let loc = self.vars.get(var).and_then(|v| v.loc.clone());
+            self.vars.insert(
+                var.clone(),
+                Var {
+                    value: values.join(" "),
+                    loc,
+                },
+            );
         }
     }
 
@@ -858,16 +846,15 @@ impl Profile {
     /// make.defaults USE with the USE_EXPAND expansions, plus the global
     /// use.force and ARCH, minus the global use.mask; sorted.
     pub fn global_use(&self) -> Vec<Sym> {
-        // Each flag once, so the order of gathering does not matter.
-        let mut out: Vec<Sym> = self.use_defaults.enabled_unordered().collect();
-        let mut have: ahash::HashSet<Sym> = out.iter().copied().collect();
-        for f in self.use_force.enabled_unordered().chain(self.arch) {
-            if have.insert(f) {
-                out.push(f);
-            }
-        }
-        out.retain(|&f| !self.use_mask.is_on(f));
+        let mut out: Vec<Sym> = self
+            .use_defaults
+            .enabled_unordered()
+            .chain(self.use_force.enabled_unordered())
+            .chain(self.arch)
+            .collect();
         out.sort_unstable_by_key(|s| s.as_str());
+        out.dedup();
+        out.retain(|&f| !self.use_mask.is_on(f));
         out
     }
 }
