@@ -105,14 +105,26 @@ impl Wild {
 }
 
 /// The last token per flag, plus wildcards, of one token stream.
+///
+/// Each node's fold starts as a clone of its parent's, and each profile
+/// as a clone of its fold, so a clone must cost little, and so must a
+/// change to a clone: a node's few use.mask lines must not copy the
+/// hundreds of tokens its ancestors' made. The latest tokens are kept in
+/// two maps, both shared until changed: `recent`, where changes go, over
+/// `settled`. A token goes into `recent` only when it is later than the
+/// flag's token in `settled`, so a flag's token is `recent`'s if it has
+/// one. When `recent` is shared and has grown past [`RECENT`] tokens, it
+/// is merged into a new `settled` rather than copied.
 #[derive(Clone, Debug, Default)]
 pub struct FlagStream {
-    /// Shared until changed: each node's fold starts as a clone of its
-    /// parent's, and each profile as a clone of its fold, while most
-    /// nodes add no use.force / use.mask tokens.
-    last: Arc<HashMap<Sym, Decision>>,
+    settled: Arc<HashMap<Sym, Decision>>,
+    recent: Arc<HashMap<Sym, Decision>>,
     wild: Vec<Wild>,
 }
+
+/// How many tokens `recent` may hold before a change to a shared one
+/// merges it into `settled` instead of copying it.
+const RECENT: usize = 32;
 
 impl FlagStream {
     /// Adds one token. Tokens may come in any order: the one with the
@@ -159,22 +171,41 @@ impl FlagStream {
             origin: origin.clone(),
             token,
         };
-        match Arc::make_mut(&mut self.last).entry(flag) {
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                if e.get().pos <= pos {
-                    e.insert(d);
-                }
-            }
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(d);
-            }
+        if self.last(flag).is_some_and(|e| e.pos > pos) {
+            return;
         }
+        if Arc::strong_count(&self.recent) > 1 && self.recent.len() >= RECENT {
+            self.settle();
+        }
+        Arc::make_mut(&mut self.recent).insert(flag, d);
+    }
+
+    /// `recent` merged into a new `settled`.
+    fn settle(&mut self) {
+        let mut merged = HashMap::clone(&self.settled);
+        merged.extend(self.recent.iter().map(|(&f, d)| (f, d.clone())));
+        self.settled = Arc::new(merged);
+        self.recent = Arc::default();
+    }
+
+    /// The latest token naming `flag` itself.
+    fn last(&self, flag: Sym) -> Option<&Decision> {
+        self.recent.get(&flag).or_else(|| self.settled.get(&flag))
+    }
+
+    /// Every flag's latest token, each flag once.
+    fn lasts(&self) -> impl Iterator<Item = (Sym, &Decision)> + '_ {
+        let settled = self
+            .settled
+            .iter()
+            .filter(|(f, _)| !self.recent.contains_key(f));
+        self.recent.iter().chain(settled).map(|(&f, d)| (f, d))
     }
 
     /// Where and how `flag` is decided, without the provenance: the hot path
     /// of evaluation, which needs only the latest position and the value.
     pub fn verdict(&self, flag: Sym) -> Option<Verdict> {
-        let last = self.last.get(&flag).map(|d| Verdict {
+        let last = self.last(flag).map(|d| Verdict {
             pos: d.pos,
             on: d.on,
         });
@@ -208,7 +239,7 @@ impl FlagStream {
 
     /// The latest token deciding `flag`, if any, with its provenance.
     pub fn decide(&self, flag: Sym) -> Option<Decision> {
-        let mut best = self.last.get(&flag).cloned();
+        let mut best = self.last(flag).cloned();
         if !self.wild.is_empty() {
             let name = flag.as_str();
             for w in self.wild.iter().rev() {
@@ -251,7 +282,7 @@ impl FlagStream {
     pub fn enabled_unordered(&self) -> impl Iterator<Item = Sym> + '_ {
         // The verdict without cloning the decision (its origin is shared
         // by every profile reading that file), nor a second lookup.
-        self.last.iter().filter_map(|(&f, d)| {
+        self.lasts().filter_map(|(f, d)| {
             let last = Verdict {
                 pos: d.pos,
                 on: d.on,
@@ -261,7 +292,7 @@ impl FlagStream {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.last.is_empty() && self.wild.is_empty()
+        self.recent.is_empty() && self.settled.is_empty() && self.wild.is_empty()
     }
 
     /// Whether some wildcard (`-*`, `-prefix_*`, `prefix_*`) is present.
@@ -272,7 +303,7 @@ impl FlagStream {
     /// Every flag some exact token names. With [`FlagStream::wildcards`],
     /// the flags this stream can decide: any other flag's verdict is None.
     pub fn named(&self) -> impl Iterator<Item = Sym> + '_ {
-        self.last.keys().copied()
+        self.lasts().map(|(f, _)| f)
     }
 
     /// The prefix each wildcard covers (`""` for `-*`).
@@ -356,5 +387,31 @@ mod tests {
         assert!(s.is_on(Sym::new("python_targets_python3_12")));
         assert!(!s.is_on(Sym::new("ruby_targets_ruby33")));
         assert!(s.enabled().is_empty());
+    }
+
+    /// A parent's stream with more tokens than `recent` keeps, cloned and
+    /// then changed (as a child node's fold does): the change merges the
+    /// parent's tokens into a new settled map, the parent keeps its own,
+    /// and a token pushed out of order after the merge still loses to a
+    /// later one.
+    #[test]
+    fn a_changed_clone_leaves_its_parent_alone() {
+        let loc = Loc::new("x", 1);
+        let mut parent = FlagStream::default();
+        for k in 0..(RECENT as u32 + 8) {
+            parent.push(p(0, k), &format!("f{k}"), &loc, false);
+        }
+        let mut child = parent.clone();
+        child.push(p(1, 0), "-f3", &loc, false);
+        child.push(p(1, 1), "g", &loc, false);
+        // Older than base's `f5`: ignored.
+        child.push(Pos::new(Layer::Repo, 0, 0, 0), "-f5", &loc, false);
+        assert!(parent.is_on(Sym::new("f3")) && !child.is_on(Sym::new("f3")));
+        assert!(child.is_on(Sym::new("f5")) && child.is_on(Sym::new("g")));
+        assert!(!parent.is_on(Sym::new("g")));
+        assert_eq!(parent.enabled().len(), RECENT + 8);
+        assert_eq!(child.enabled().len(), RECENT + 8);
+        assert_eq!(child.named().count(), RECENT + 9);
+        assert_eq!(child.decide(Sym::new("f3")).unwrap().pos, p(1, 0));
     }
 }
