@@ -26,13 +26,12 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use portolan_bench::{all_profile_names, load_real_tree, real_repos_conf};
-use portolan_engine::evaluate::{Evaluator, Shared, VersionFacts};
+use portolan_engine::evaluate::{Evaluator, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::profile::node::NodeStore;
 use portolan_engine::profile::stack::Profile;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
-use rayon::prelude::*;
 
 const ONE_PROFILES: &[&str] = &[
     "gentoo:default/linux/amd64/23.0",
@@ -151,11 +150,7 @@ fn matrix(c: &mut Criterion) {
             // Fresh evaluators and facts each time: their tables are
             // filled on first use, as in one run of the command.
             let facts = VersionFacts::new(tree);
-            let shared = Shared::new(tree);
-            let evaluators: Vec<Evaluator> = profiles
-                .par_iter()
-                .map(|p| Evaluator::with(&shared, p))
-                .collect();
+            let evaluators = Evaluator::all(tree, &profiles);
             black_box(Matrix::new(&evaluators, &versions, &facts).versions())
         })
     });

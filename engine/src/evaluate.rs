@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use ahash::HashMap;
+use rayon::prelude::*;
 
 use crate::atom::{order_by_specificity, Atom};
 use crate::depspec::Reduced;
@@ -717,6 +718,21 @@ impl<'a> Evaluator<'a> {
     /// profiles of one tree).
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
         Evaluator::with(&Shared::new(tree), profile)
+    }
+
+    /// An evaluator for each of `profiles` (of `tree`), made on all
+    /// threads and sharing what does not depend on the profile (see
+    /// [`Shared`]): what a matrix of many profiles wants.
+    pub fn all(
+        tree: &'a Tree,
+        profiles: impl IntoIterator<Item = &'a Profile>,
+    ) -> Vec<Evaluator<'a>> {
+        let shared = Shared::new(tree);
+        let profiles: Vec<&Profile> = profiles.into_iter().collect();
+        profiles
+            .par_iter()
+            .map(|p| Evaluator::with(&shared, p))
+            .collect()
     }
 
     /// An evaluator for `profile`, sharing with the other evaluators made

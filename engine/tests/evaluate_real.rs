@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use portolan_engine::evaluate::{Evaluator, MaskKind, PackageState, Shared};
+use portolan_engine::evaluate::{Evaluator, MaskKind, PackageState};
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
 
@@ -177,13 +177,7 @@ fn answers_agree_with_full_evaluation() {
     assert!(profiles.len() > 70);
     let tree = &*tree;
     let facts = VersionFacts::new(tree);
-    let evaluators: Vec<Evaluator> = {
-        let shared = Shared::new(tree);
-        profiles
-            .iter()
-            .map(|p| Evaluator::with(&shared, p))
-            .collect()
-    };
+    let evaluators = Evaluator::all(tree, &profiles);
     let versions: Vec<_> = tree.packages.packages.iter().collect();
     // The whole matrix at once, which evaluates one profile per group of
     // agreeing ones: the same answers.

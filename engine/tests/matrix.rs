@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use portolan_engine::evaluate::{Answer, Evaluator, Shared, VersionFacts};
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::repo::RepoSet;
 use portolan_engine::tree::Tree;
@@ -52,13 +52,7 @@ fn both(repo: &Path, profiles: &[&str]) -> (Vec<String>, Vec<String>) {
         .map(|p| tree.profile(&format!("r:{p}")).unwrap())
         .collect();
     let tree = &tree;
-    let evaluators: Vec<Evaluator> = {
-        let shared = Shared::new(tree);
-        stacked
-            .iter()
-            .map(|p| Evaluator::with(&shared, p))
-            .collect()
-    };
+    let evaluators = Evaluator::all(tree, &stacked);
     let versions: Vec<_> = tree.packages.packages.iter().collect();
     let facts = VersionFacts::new(tree);
     let matrix = Matrix::new(&evaluators, &versions, &facts);

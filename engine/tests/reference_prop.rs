@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use portolan_engine::atom::Atom as FastAtom;
-use portolan_engine::evaluate::{Answer, Evaluator, Shared, VersionFacts};
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::reference::package::{RefPackage, RefState};
 use portolan_engine::reference::profile::RefProfile;
@@ -514,13 +514,7 @@ fn fast_answers(root: &Path, names: &[String]) -> Answers {
     let tree = &tree;
     // The matrix (one evaluation per group of agreeing profiles) must give
     // each pair's own answer; a difference shows in the compared lines.
-    let evaluators: Vec<Evaluator> = {
-        let shared = Shared::new(tree);
-        profiles
-            .iter()
-            .map(|p| Evaluator::with(&shared, p))
-            .collect()
-    };
+    let evaluators = Evaluator::all(tree, &profiles);
     let versions: Vec<_> = tree.packages.packages.iter().collect();
     let facts = VersionFacts::new(tree);
     let matrix = Matrix::new(&evaluators, &versions, &facts);

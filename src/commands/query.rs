@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result};
-use portolan_engine::evaluate::{Answer, Evaluator, Shared, VersionFacts};
+use portolan_engine::evaluate::{Answer, Evaluator, VersionFacts};
 use portolan_engine::matrix::Matrix;
 use portolan_engine::package::Package;
 use portolan_engine::profile::stack::Profile;
@@ -81,11 +81,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         report_checked_warnings(p, categories, &mut reported);
     }
     let profiles: Vec<&Profile> = stacked.iter().map(|(p, _)| p).collect();
-    let shared = Shared::new(tree);
-    let evaluators: Vec<Evaluator> = profiles
-        .par_iter()
-        .map(|p| Evaluator::with(&shared, p))
-        .collect();
+    let evaluators = Evaluator::all(tree, profiles.iter().copied());
     let facts = VersionFacts::new(tree);
     let versions: Vec<&Package> = selection
         .iter()
