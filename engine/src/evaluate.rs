@@ -843,7 +843,10 @@ impl<'a> Evaluator<'a> {
     /// whose comparison with profile-wide tokens would involve every flag
     /// it covers: such a profile is evaluated on its own.
     pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>) -> bool {
-        key.push(self.entries.iter(cp).count() as u64);
+        // Each list's length goes before it, written once it is known (one
+        // lookup per index: this runs for every naming pair).
+        let at = key.len();
+        key.push(0);
         for &(node, table, entry) in self.entries.iter(cp) {
             if is_flag_table(table) && entry.tokens.iter().any(|t| t.is_wildcard()) {
                 return false;
@@ -851,16 +854,19 @@ impl<'a> Evaluator<'a> {
             key.push(u64::from(node) << 8 | table as u64);
             key.push(std::ptr::from_ref(entry) as usize as u64);
         }
+        key[at] = ((key.len() - at - 1) / 2) as u64;
         for (repo, own) in [
             (&*self.shared.masks, &self.masks),
             (&*self.shared.unmasks, &self.unmasks),
         ] {
-            key.push(mask_lines(repo, own, cp).count() as u64);
+            let at = key.len();
+            key.push(0);
             for m in mask_lines(repo, own, cp) {
                 key.push(Arc::as_ptr(&m.loc.file).cast::<u8>() as usize as u64);
                 let scope = m.scope.map_or(0, |r| u64::from(r.0) + 1);
                 key.push(u64::from(m.loc.line) << 32 | scope);
             }
+            key[at] = ((key.len() - at - 1) / 2) as u64;
         }
         true
     }
@@ -1159,7 +1165,8 @@ impl<'a> Evaluator<'a> {
             (1, Table::UseStableForce, phase::PACKAGE_STABLE, false),
             (2, Table::UseStableMask, phase::PACKAGE_STABLE, false),
         ];
-        if !self.entries.contains_key(pkg.cp) {
+        let nodes = self.entries.get(pkg.cp);
+        if nodes.iter().all(|all| all.is_empty()) {
             return None;
         }
         let tables = if stable { &TABLES[..] } else { &TABLES[..3] };
@@ -1171,7 +1178,6 @@ impl<'a> Evaluator<'a> {
         let mut group: Vec<&AtomEntry> = Vec::new();
         // One pass over the package's entries, a node at a time (they are
         // in stack order), as Evaluator::matching orders them.
-        let nodes = self.entries.get(pkg.cp);
         for here in nodes.iter().flat_map(|all| all.chunk_by(|a, b| a.0 == b.0)) {
             let node = here[0].0;
             for (ti, &(si, t, ph, wild)) in tables.iter().enumerate() {
