@@ -1130,6 +1130,52 @@ mod tests {
         assert_eq!(alone.vars, b.vars);
     }
 
+    /// Every profile of the real corpus folded at once, a generation at a
+    /// time on all threads, gives what folding them one after the other
+    /// gives, with the same node applications.
+    #[test]
+    fn folding_all_at_once_equals_folding_in_turn() {
+        let mut tree = crate::tree::Tree::load(real()).unwrap();
+        let descs: Vec<(RepoId, String)> = tree
+            .profiles_desc
+            .iter()
+            .map(|d| (d.repo, d.path.clone()))
+            .collect();
+        let leaves: Vec<NodeId> = descs
+            .iter()
+            .map(|(repo, path)| tree.nodes.load(&tree.repos, *repo, path).unwrap())
+            .collect();
+        assert!(leaves.len() > 500);
+        let mut together = Stacker::default();
+        let folds = together.fold_all(&tree.repos, &tree.nodes, &leaves);
+        let mut in_turn = Stacker::default();
+        for (&leaf, fold) in leaves.iter().zip(&folds) {
+            let one = in_turn.fold(&tree.repos, &tree.nodes, leaf);
+            let a = Profile::finish(&tree.nodes, leaf, fold);
+            let b = Profile::finish(&tree.nodes, leaf, &one);
+            assert_eq!(a.stack, b.stack, "{}", a.name);
+            assert_eq!(a.vars, b.vars, "{}", a.name);
+            assert_eq!(a.global_use(), b.global_use(), "{}", a.name);
+            assert_eq!(a.use_mask.enabled(), b.use_mask.enabled(), "{}", a.name);
+            assert_eq!(a.use_force.enabled(), b.use_force.enabled(), "{}", a.name);
+            let atoms = |l: &[(Atom, Loc)]| {
+                l.iter()
+                    .map(|(x, loc)| format!("{x} {loc}"))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(atoms(&a.package_mask), atoms(&b.package_mask), "{}", a.name);
+            assert_eq!(
+                atoms(&a.package_unmask),
+                atoms(&b.package_unmask),
+                "{}",
+                a.name
+            );
+            assert_eq!(atoms(&a.system), atoms(&b.system), "{}", a.name);
+            assert_eq!(a.warnings, b.warnings, "{}", a.name);
+        }
+        assert_eq!(together.applied, in_turn.applied);
+    }
+
     #[test]
     fn coreos_prod() {
         let repos = real();
