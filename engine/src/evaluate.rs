@@ -426,7 +426,7 @@ pub struct Evaluator<'a> {
 }
 
 /// A profile's flag table (see [`Evaluator::flag_table`]): per dense flag
-/// id its code, whose bits 18..31 also say where the flag's profile-wide
+/// id its code, whose bits 18..30 also say where the flag's profile-wide
 /// verdicts are kept (0: nothing names it, [`VERDICTS_ELSEWHERE`]: look
 /// them up), so that deciding a flag a package's lines name, or comparing
 /// profiles about it, costs an array read rather than six stream lookups.
@@ -496,11 +496,12 @@ fn mask_lines<'s, 'a>(
 
 /// What the evaluators of one tree share, built once rather than per
 /// profile: the repository-level mask indexes (the same lines for every
-/// profile, hundreds in Gentoo) and each distinct ACCEPT_LICENSE compiled
-/// (a few values across hundreds of profiles, each expanding license
-/// groups into hundreds of names). Cheap to clone.
+/// profile, hundreds in Gentoo), each distinct ACCEPT_LICENSE compiled (a
+/// few values across hundreds of profiles, each expanding license groups
+/// into hundreds of names) and the package-level entries of each first
+/// parent's stack (see [`Entries`]). Cheap to clone.
 #[derive(Clone)]
-pub struct Shared<'a> {
+struct Shared<'a> {
     tree: &'a Tree,
     masks: Arc<ByCp<MaskAtom<'a>>>,
     unmasks: Arc<ByCp<MaskAtom<'a>>>,
@@ -516,7 +517,7 @@ type StackSlot<'a> = Arc<OnceLock<Arc<StackEntries<'a>>>>;
 type LicenseEntry = (Arc<AcceptLicense>, Arc<[Warning]>);
 
 impl<'a> Shared<'a> {
-    pub fn new(tree: &'a Tree) -> Shared<'a> {
+    fn new(tree: &'a Tree) -> Shared<'a> {
         Shared {
             tree,
             masks: Arc::new(repo_mask_index(&tree.repo_masks)),
@@ -714,7 +715,7 @@ impl<'a> Entries<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    /// An evaluator for `profile` alone (see [`Evaluator::with`] for many
+    /// An evaluator for `profile` alone (see [`Evaluator::all`] for many
     /// profiles of one tree).
     pub fn new(tree: &'a Tree, profile: &'a Profile) -> Evaluator<'a> {
         Evaluator::with(&Shared::new(tree), profile)
@@ -722,7 +723,7 @@ impl<'a> Evaluator<'a> {
 
     /// An evaluator for each of `profiles` (of `tree`), made on all
     /// threads and sharing what does not depend on the profile (see
-    /// [`Shared`]): what a matrix of many profiles wants.
+    /// `Shared`): what a matrix of many profiles wants.
     pub fn all(
         tree: &'a Tree,
         profiles: impl IntoIterator<Item = &'a Profile>,
@@ -737,7 +738,7 @@ impl<'a> Evaluator<'a> {
 
     /// An evaluator for `profile`, sharing with the other evaluators made
     /// from `shared` what does not depend on the profile.
-    pub fn with(shared: &Shared<'a>, profile: &'a Profile) -> Evaluator<'a> {
+    fn with(shared: &Shared<'a>, profile: &'a Profile) -> Evaluator<'a> {
         let tree = shared.tree;
         let entries = shared.entries(profile);
         let masks = profile_mask_index(&profile.package_mask);

@@ -113,7 +113,7 @@ impl Wild {
 /// two maps, both shared until changed: `recent`, where changes go, over
 /// `settled`. A token goes into `recent` only when it is later than the
 /// flag's token in `settled`, so a flag's token is `recent`'s if it has
-/// one. When `recent` is shared and has grown past [`RECENT`] tokens, it
+/// one. When `recent` is shared and has grown past `RECENT` (32) tokens, it
 /// is merged into a new `settled` rather than copied.
 #[derive(Clone, Debug, Default)]
 pub struct FlagStream {

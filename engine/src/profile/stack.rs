@@ -387,27 +387,8 @@ impl Stacker {
     /// The fold of `id`'s whole stack: its first parent's (shared), then the
     /// other parents' stacks and the node itself.
     pub fn fold(&mut self, repos: &RepoSet, nodes: &NodeStore, id: NodeId) -> Arc<Fold> {
-        if let Some(f) = self.memo.get(&id) {
-            return f.clone();
-        }
-        let node = nodes.get(id);
-        let mut fold = match node.parents.first() {
-            Some(&(_, first)) => (*self.fold(repos, nodes, first)).clone(),
-            None => Fold::new(),
-        };
-        for &(_, p) in node.parents.iter().skip(1) {
-            for n in nodes.stack(p) {
-                let lists = self.lists(nodes.get(n));
-                fold.apply(repos, nodes.get(n), &lists);
-                self.applied += 1;
-            }
-        }
-        let lists = self.lists(node);
-        fold.apply(repos, node, &lists);
-        self.applied += 1;
-        let fold = Arc::new(fold);
-        self.memo.insert(id, fold.clone());
-        fold
+        // One fold per leaf asked for.
+        self.fold_all(repos, nodes, &[id]).swap_remove(0)
     }
 
     /// The folds of `leaves`, in order, as [`Stacker::fold`] gives them one
@@ -501,13 +482,6 @@ impl Stacker {
         };
         generation.insert(id, g);
         Some(g)
-    }
-
-    fn lists(&mut self, node: &ProfileNode) -> Arc<NodeLists> {
-        self.lists
-            .entry(node.id)
-            .or_insert_with(|| Arc::new(NodeLists::new(node)))
-            .clone()
     }
 
     /// Stacks the profile whose leaf node is `leaf`.
