@@ -478,7 +478,7 @@ fn variables(a: &Profile, b: &Profile, out: &mut Vec<Change>) {
                 .any(|v| v == k)
     };
     let value = |p: &Profile, k: &str| -> Option<Located> {
-        let v = p.vars.get(k)?;
+        let v = p.vars().get(k)?;
         let value = if tokenised(p, k) {
             let mut t: Vec<&str> = v.value.split_whitespace().collect();
             t.sort_unstable();
@@ -492,7 +492,7 @@ fn variables(a: &Profile, b: &Profile, out: &mut Vec<Change>) {
             at: v.loc.clone(),
         })
     };
-    let names: BTreeSet<&String> = a.vars.keys().chain(b.vars.keys()).collect();
+    let names: BTreeSet<&String> = a.vars().keys().chain(b.vars().keys()).collect();
     for name in names {
         // USE is compared flag by flag, as the "USE" list.
         if name == "USE" {

@@ -76,6 +76,41 @@ fn star_in_make_defaults_use_clears_parents_use_and_iuse_defaults() {
 }
 
 #[test]
+fn a_variable_named_in_use_expand_late_translates_every_nodes_values() {
+    // fx:video/late assigns INPUT_DEVICES while no USE_EXPAND list names
+    // it: a plain variable, no flags (Portage agrees).
+    let late = show("fx:video/late");
+    assert_eq!(late["vars"]["INPUT_DEVICES"], "evdev libinput");
+    assert_eq!(
+        strs(&late["use"]),
+        [
+            "amd64",
+            "bar",
+            "foo",
+            "video_cards_intel",
+            "video_cards_radeon"
+        ]
+    );
+    // Its child names INPUT_DEVICES in USE_EXPAND and removes evdev: the
+    // final lists translate the parent's values too, so libinput is on
+    // (Portage agrees). Stacking translates a node's values when it is
+    // folded, so this child must translate its parent's again.
+    let expand = show("fx:video/late/expand");
+    assert_eq!(expand["vars"]["INPUT_DEVICES"], "libinput");
+    assert_eq!(
+        strs(&expand["use"]),
+        [
+            "amd64",
+            "bar",
+            "foo",
+            "input_devices_libinput",
+            "video_cards_intel",
+            "video_cards_radeon"
+        ]
+    );
+}
+
+#[test]
 fn use_expand_value_removed_by_a_child() {
     // VIDEO_CARDS="-intel virgl" on top of "intel radeon" (Portage agrees).
     let p = show("fx:video/minus");
@@ -453,7 +488,7 @@ fn portage_agrees_on_every_line_of_the_fixture() {
         .iter()
         .map(|v| (v["profile"].as_str().unwrap().to_owned(), v))
         .collect();
-    assert_eq!(portage_show.len(), 16);
+    assert_eq!(portage_show.len(), 18);
     for p in &portage_show {
         let mine = ours[p["profile"].as_str().unwrap()];
         for (k, v) in p.as_object().unwrap() {
@@ -466,7 +501,7 @@ fn portage_agrees_on_every_line_of_the_fixture() {
     let ours = json_lines(&ok(&conf(), &["query", "--all-profiles", "--json"]).stdout);
     let key = |v: &Value| format!("{} {} {}", v["profile"], v["cpv"], v["repo"]);
     let ours: HashMap<String, &Value> = ours.iter().map(|v| (key(v), v)).collect();
-    assert_eq!(portage_query.len(), 16 * 11);
+    assert_eq!(portage_query.len(), 18 * 11);
     for q in &portage_query {
         assert_eq!(ours.get(&key(q)), Some(&q), "query");
     }

@@ -523,7 +523,7 @@ fn fast_answers(root: &Path, names: &[String]) -> Answers {
         let mut lines = vec![
             format!(
                 "vars {:?}",
-                p.vars
+                p.vars()
                     .iter()
                     .map(|(k, v)| (k, &v.value))
                     .collect::<Vec<_>>()

@@ -53,7 +53,7 @@ fn reference_agrees_with_the_fast_path_on_the_real_corpus() {
         let rstack: Vec<String> = r.stack.iter().map(|n| n.name.clone()).collect();
         assert_eq!(stack, rstack, "{name}: stack");
         let vars: Vec<(String, String)> = profile
-            .vars
+            .vars()
             .iter()
             .map(|(k, v)| (k.clone(), v.value.clone()))
             .collect();

@@ -86,7 +86,7 @@ pub fn to_json(tree: &Tree, p: &Profile) -> Value {
             .any(|v| v == k)
     };
     let tokenised = |k: &str| INCREMENTALS.contains(&k) || is_expand(k);
-    for (k, v) in &p.vars {
+    for (k, v) in p.vars() {
         // make.globals-only values are shown for the variables Portage
         // always has, not for every make.globals default (FEATURES, ...).
         if v.loc.is_none() && !ALWAYS.contains(&k.as_str()) && !is_expand(k) {
@@ -152,7 +152,7 @@ pub fn to_json(tree: &Tree, p: &Profile) -> Value {
         let n = nodes.get(id);
         json!({"node": n.name, "replacement": n.deprecated.as_ref().and_then(|d| d.replacement.clone()).unwrap_or_default()})
     });
-    let arch = p.vars.get("ARCH").map(|v| v.value.clone());
+    let arch = p.vars().get("ARCH").map(|v| v.value.clone());
     json!({
         "profile": p.name,
         "arch": arch,

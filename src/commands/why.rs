@@ -66,7 +66,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             let kw: Vec<&str> = state.keywords.iter().map(|s| s.as_str()).collect();
             let acc: Vec<&str> = state.accepted.iter().map(|s| s.as_str()).collect();
             let akw_at = profile
-                .vars
+                .vars()
                 .get("ACCEPT_KEYWORDS")
                 .and_then(|v| v.loc.as_ref())
                 .map(|l| format!(" (set at {l})"))

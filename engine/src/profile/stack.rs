@@ -21,7 +21,8 @@
 //!   they are applied per package (see `evaluate`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
 
 use ahash::HashMap;
 use rayon::prelude::*;
@@ -119,8 +120,10 @@ pub struct Profile {
     /// The inheritance order, root first; repeated nodes kept.
     pub stack: Vec<NodeId>,
     pub eapi: Eapi,
-    /// Final variables: every make.defaults variable, incrementals stacked.
-    pub vars: BTreeMap<String, Var>,
+    /// Final variables ([`Profile::vars`]), worked out on first use.
+    vars: OnceLock<BTreeMap<String, Var>>,
+    /// The fold `vars` are read from.
+    fold: Arc<Fold>,
     pub arch: Option<Sym>,
     pub use_expand: Vec<String>,
     pub use_expand_unprefixed: Vec<String>,
@@ -162,17 +165,25 @@ pub struct Profile {
 /// [`Stacker`] keeps it per node and each profile folds only the rest.
 ///
 /// Each node's fold starts as a clone of its first parent's, so a clone
-/// must cost little: the make.defaults state is only the list of each
-/// node's own values (`cfgs`, shared), from which the expansion map, the
+/// must cost little: the make.defaults state is the list of each node's
+/// own values (`cfgs`, shared), from which the expansion map, the
 /// last-wins variables and the incremental tokens are all read (the map by
-/// looking back through the list, the others when the profile is
-/// finished, in parallel); the removal lists and flag streams share their
-/// contents until a node changes them.
+/// looking back through the list, the others when the profile asks), and
+/// the USE token stream, translated node by node; the removal lists and
+/// flag streams share their contents until a node changes them.
 #[derive(Clone, Debug)]
 pub struct Fold {
     stack: Vec<NodeId>,
     /// Each node's own expanded make.defaults values, in stack order.
     cfgs: Vec<Arc<BTreeMap<String, Var>>>,
+    /// The USE_EXPAND lists as the stack so far resolves them.
+    groups: Arc<UseGroups>,
+    /// make.defaults USE with each node's USE_EXPAND values translated by
+    /// `groups`: a node that leaves the lists as they were adds its own
+    /// tokens, one that changes them translates the whole stack again.
+    use_defaults: FlagStream,
+    /// EAPI 9 `use.stable` tokens.
+    use_stable: FlagStream,
     use_force: FlagStream,
     use_mask: FlagStream,
     use_stable_force: FlagStream,
@@ -189,6 +200,9 @@ impl Fold {
         Fold {
             stack: Vec::new(),
             cfgs: Vec::new(),
+            groups: Arc::default(),
+            use_defaults: FlagStream::default(),
+            use_stable: FlagStream::default(),
             use_force: FlagStream::default(),
             use_mask: FlagStream::default(),
             use_stable_force: FlagStream::default(),
@@ -222,8 +236,8 @@ impl Fold {
             .map(|(_, v)| *v)
     }
 
-    /// Applies the next node of the stack.
-    fn apply(&mut self, repos: &RepoSet, node: &ProfileNode, lists: &NodeLists) {
+    /// Applies the next node of the stack (`nodes` holds the others).
+    fn apply(&mut self, repos: &RepoSet, nodes: &NodeStore, node: &ProfileNode, lists: &NodeLists) {
         let i = self.stack.len() as u16;
         self.stack.push(node.id);
         // make.defaults: within a node the last assignment of a name wins.
@@ -240,7 +254,35 @@ impl Fold {
                 );
             }
         }
+        let regroup = cfg.contains_key("USE_EXPAND") || cfg.contains_key("USE_EXPAND_UNPREFIXED");
         self.cfgs.push(Arc::new(cfg));
+        // make.defaults USE and its USE_EXPAND translation.
+        if regroup {
+            let groups = UseGroups::new(&self.cfgs);
+            if groups.lists() != self.groups.lists() {
+                self.groups = Arc::new(groups);
+                self.use_defaults = FlagStream::default();
+                for (at, &id) in self.stack[..i as usize].iter().enumerate() {
+                    let cfg = &self.cfgs[at];
+                    translate_use(&mut self.use_defaults, &self.groups, at, nodes.get(id), cfg);
+                }
+            }
+        }
+        translate_use(
+            &mut self.use_defaults,
+            &self.groups,
+            i as usize,
+            node,
+            &self.cfgs[i as usize],
+        );
+        for (j, l) in node.use_stable.iter().enumerate() {
+            self.use_stable.push(
+                Pos::new(Layer::Profile, i, phase::STABLE, j as u32),
+                &signed(l),
+                &l.loc,
+                false,
+            );
+        }
         // use.force, use.mask and their stable variants.
         let files: [(&[Listed<Sym>], &mut FlagStream, u8); 4] = [
             (&node.use_force, &mut self.use_force, phase::DEFAULTS),
@@ -444,11 +486,11 @@ impl Stacker {
                     let mut applied = 0;
                     for &(_, p) in node.parents.iter().skip(1) {
                         for n in nodes.stack(p) {
-                            fold.apply(repos, nodes.get(n), &lists[&n]);
+                            fold.apply(repos, nodes, nodes.get(n), &lists[&n]);
                             applied += 1;
                         }
                     }
-                    fold.apply(repos, node, &lists[&id]);
+                    fold.apply(repos, nodes, node, &lists[&id]);
                     (id, Arc::new(fold), applied + 1)
                 })
                 .collect();
@@ -502,7 +544,7 @@ impl Profile {
     /// ([`Stacker::fold`]). Folding shares work between profiles and needs
     /// the stacker's memo; finishing needs neither, so callers stacking
     /// many profiles fold them in turn and finish them in parallel.
-    pub fn finish(nodes: &NodeStore, leaf: NodeId, fold: &Fold) -> Profile {
+    pub fn finish(nodes: &NodeStore, leaf: NodeId, fold: &Arc<Fold>) -> Profile {
         let leaf_node = nodes.get(leaf);
         let mut p = Profile {
             name: leaf_node.name.clone(),
@@ -510,15 +552,16 @@ impl Profile {
             path: leaf_node.path.clone(),
             leaf,
             eapi: leaf_node.eapi,
-            vars: BTreeMap::new(),
+            vars: OnceLock::new(),
+            fold: fold.clone(),
             arch: None,
-            use_expand: Vec::new(),
-            use_expand_unprefixed: Vec::new(),
+            use_expand: fold.groups.prefixed.clone(),
+            use_expand_unprefixed: fold.groups.unprefixed.clone(),
             use_expand_implicit: Vec::new(),
             iuse_implicit: Vec::new(),
             use_expand_values: BTreeMap::new(),
-            use_defaults: FlagStream::default(),
-            use_stable: FlagStream::default(),
+            use_defaults: fold.use_defaults.clone(),
+            use_stable: fold.use_stable.clone(),
             use_force: fold.use_force.clone(),
             use_mask: fold.use_mask.clone(),
             use_stable_force: fold.use_stable_force.clone(),
@@ -533,203 +576,69 @@ impl Profile {
             warnings: Vec::new(),
             stack: fold.stack.clone(),
         };
-        let nodes_in_order: Vec<&ProfileNode> = p.stack.iter().map(|&id| nodes.get(id)).collect();
         // What each node's reading skipped, once per node however often the
         // stack reaches it.
         let mut seen = Vec::new();
-        for n in &nodes_in_order {
-            if !seen.contains(&n.id) {
-                seen.push(n.id);
-                p.warnings.extend(n.warnings.iter().cloned());
+        for &id in &p.stack {
+            if !seen.contains(&id) {
+                seen.push(id);
+                p.warnings.extend(nodes.get(id).warnings.iter().cloned());
             }
         }
-        p.resolve_variables(fold);
-        p.translate_use(&nodes_in_order, &fold.cfgs);
+        p.resolve_lists(&fold.cfgs);
         p.finish_lists(fold);
-        p.derive_use_expand_vars();
         p
     }
 
-    /// The incremental variables and everything derived from the final
-    /// variables (USE_EXPAND lists, ARCH, accepted keywords and licenses).
-    fn resolve_variables(&mut self, fold: &Fold) {
-        // Across nodes the incrementals concatenate (with the location of
-        // the last contribution) and every other variable is last-wins.
-        let mut incr: BTreeMap<&str, (Vec<&str>, &Option<Loc>)> = BTreeMap::new();
-        // The last assignment of each other variable, borrowed: a profile
-        // reads a few dozen nodes, and most assign the same variables.
-        let mut last: BTreeMap<&str, &Var> = BTreeMap::new();
-        for cfg in &fold.cfgs {
-            for (name, var) in cfg.iter() {
-                if INCREMENTALS.contains(&name.as_str()) {
-                    let e = incr.entry(name).or_insert((Vec::new(), &None));
-                    e.0.extend(var.value.split_whitespace());
-                    e.1 = &var.loc;
-                } else {
-                    last.insert(name, var);
-                }
-            }
-        }
-        self.vars = last
-            .into_iter()
-            .map(|(name, var)| (name.to_owned(), var.clone()))
+    /// Final variables: every make.defaults variable, incrementals stacked,
+    /// the ACCEPT_* variables as Portage holds them and each USE_EXPAND
+    /// variable as the flags of the final USE with its prefix. Worked out
+    /// on first use: answering a matrix needs only the lists the profile
+    /// keeps (`use_expand`, `arch`, `accept_keywords`, ...), which are read
+    /// from the same values.
+    pub fn vars(&self) -> &BTreeMap<String, Var> {
+        self.vars.get_or_init(|| {
+            let mut vars = resolve_variables(&self.fold.cfgs);
+            self.derive_use_expand_vars(&mut vars);
+            vars
+        })
+    }
+
+    /// The variables the profile keeps as lists, read from the stack's
+    /// make.defaults values as [`Profile::vars`] resolves them.
+    fn resolve_lists(&mut self, cfgs: &[Arc<BTreeMap<String, Var>>]) {
+        self.use_expand_implicit = incremental_words(cfgs, "USE_EXPAND_IMPLICIT")
+            .map(str::to_owned)
             .collect();
-        // Incrementals: make.globals first, then the profile tokens.
-        for (name, (tokens, loc)) in incr {
-            let (name, loc) = (name.to_owned(), loc.clone());
-            let globals = MAKE_GLOBALS
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| *v)
-                .unwrap_or("");
-            let acc = stack_incremental(globals.split_whitespace().chain(tokens.iter().copied()));
-            self.vars.insert(
-                name,
-                Var {
-                    value: acc.join(" "),
-                    loc,
-                },
+        self.iuse_implicit = incremental_words(cfgs, "IUSE_IMPLICIT")
+            .map(Sym::new)
+            .collect();
+        // The last assignment of each USE_EXPAND_VALUES_* variable.
+        const VALUES: &str = "USE_EXPAND_VALUES_";
+        for cfg in cfgs {
+            let names = (
+                Bound::Included(VALUES),
+                Bound::Excluded("USE_EXPAND_VALUES`"),
             );
-        }
-        // Incrementals set only by make.globals still have a value.
-        for (name, value) in MAKE_GLOBALS {
-            if INCREMENTALS.contains(name) && !self.vars.contains_key(*name) {
-                self.vars.insert(
-                    name.to_string(),
-                    Var {
-                        value: value.to_string(),
-                        loc: None,
-                    },
-                );
-            }
-        }
-        let words = |vars: &BTreeMap<String, Var>, k: &str| -> Vec<String> {
-            vars.get(k)
-                .map(|v| v.value.split_whitespace().map(str::to_owned).collect())
-                .unwrap_or_default()
-        };
-        self.use_expand = words(&self.vars, "USE_EXPAND");
-        self.use_expand_unprefixed = words(&self.vars, "USE_EXPAND_UNPREFIXED");
-        self.use_expand_implicit = words(&self.vars, "USE_EXPAND_IMPLICIT");
-        self.iuse_implicit = words(&self.vars, "IUSE_IMPLICIT")
-            .iter()
-            .map(|s| Sym::new(s))
-            .collect();
-        for (k, v) in &self.vars {
-            if let Some(var) = k.strip_prefix("USE_EXPAND_VALUES_") {
+            for (k, v) in cfg.range::<str, _>(names) {
                 self.use_expand_values.insert(
-                    var.to_owned(),
+                    k[VALUES.len()..].to_owned(),
                     v.value.split_whitespace().map(str::to_owned).collect(),
                 );
             }
         }
-        self.arch = self
-            .vars
-            .get("ARCH")
+        self.arch = last_wins(cfgs, "ARCH")
             .map(|v| v.value.trim())
             .filter(|s| !s.is_empty())
             .map(Sym::new);
-        let mut acc = Vec::new();
         keywords::stack_incremental(
-            &mut acc,
-            self.vars
-                .get("ACCEPT_KEYWORDS")
-                .map(|v| v.value.as_str())
-                .unwrap_or("")
-                .split_whitespace(),
+            &mut self.accept_keywords,
+            incremental_words(cfgs, "ACCEPT_KEYWORDS"),
         );
-        self.accept_keywords = acc;
-        for (name, global) in [
-            ("ACCEPT_LICENSE", license::GLOBAL_ACCEPT_LICENSE),
-            ("ACCEPT_PROPERTIES", "*"),
-            ("ACCEPT_RESTRICT", "*"),
-        ] {
-            let old = self.vars.get(name);
-            let value = license::lazily_incremental(global, old.map(|v| v.value.as_str()));
-            let loc = old.and_then(|v| v.loc.clone());
-            if name == "ACCEPT_LICENSE" {
-                self.accept_license = value.clone();
-            }
-            self.vars.insert(
-                name.to_owned(),
-                Var {
-                    value: value.join(" "),
-                    loc,
-                },
-            );
-        }
-    }
-
-    /// Each node's USE_EXPAND values and USE, as one positioned token stream.
-    fn translate_use(&mut self, nodes: &[&ProfileNode], cfgs: &[Arc<BTreeMap<String, Var>>]) {
-        // Where each variable sits in USE_EXPAND_UNPREFIXED (group 0) and
-        // USE_EXPAND (group 1): a node's tokens go in that order, and a
-        // node assigns a few variables where the lists name about a
-        // hundred, so its own values are looked up in the lists rather
-        // than the other way round.
-        let mut order: HashMap<&str, Vec<(u8, usize)>> = HashMap::default();
-        for (group, list) in [(0u8, &self.use_expand_unprefixed), (1, &self.use_expand)] {
-            for (at, var) in list.iter().enumerate() {
-                order.entry(var.as_str()).or_default().push((group, at));
-            }
-        }
-        let mut assigned: Vec<(u8, usize, &str, &Var)> = Vec::new();
-        for (i, (node, cfg)) in nodes.iter().zip(cfgs).enumerate() {
-            let mut k = 0u32;
-            let mut push = |stream: &mut FlagStream, tok: &str, loc: &Loc| {
-                stream.push(
-                    Pos::new(Layer::Profile, i as u16, phase::DEFAULTS, k),
-                    tok,
-                    loc,
-                    true,
-                );
-                k += 1;
-            };
-            let loc_of = |v: &Var| v.loc.clone().unwrap_or_else(|| Loc::new(&node.dir, 0));
-            assigned.clear();
-            for (name, v) in cfg.iter() {
-                for &(group, at) in order.get(name.as_str()).into_iter().flatten() {
-                    assigned.push((group, at, name, v));
-                }
-            }
-            assigned.sort_unstable_by_key(|&(group, at, _, _)| (group, at));
-            for &(group, _, var, v) in &assigned {
-                let loc = loc_of(v);
-                if group == 0 {
-                    for t in v.value.split_whitespace() {
-                        push(&mut self.use_defaults, t, &loc);
-                    }
-                    continue;
-                }
-                let prefix = var.to_lowercase();
-                for t in v.value.split_whitespace() {
-                    let tok = match t.strip_prefix('-') {
-                        Some(rest) => format!("-{prefix}_{rest}"),
-                        None => format!("{prefix}_{t}"),
-                    };
-                    push(&mut self.use_defaults, &tok, &loc);
-                }
-            }
-            if let Some(v) = cfg.get("USE") {
-                let loc = loc_of(v);
-                for t in v.value.split_whitespace() {
-                    push(
-                        &mut self.use_defaults,
-                        t.strip_prefix('+').unwrap_or(t),
-                        &loc,
-                    );
-                }
-            }
-            for (j, l) in node.use_stable.iter().enumerate() {
-                let tok = signed(l);
-                self.use_stable.push(
-                    Pos::new(Layer::Profile, i as u16, phase::STABLE, j as u32),
-                    &tok,
-                    &l.loc,
-                    false,
-                );
-            }
-        }
+        self.accept_license = license::lazily_incremental(
+            license::GLOBAL_ACCEPT_LICENSE,
+            last_wins(cfgs, "ACCEPT_LICENSE").map(|v| v.value.as_str()),
+        );
     }
 
     fn finish_lists(&mut self, fold: &Fold) {
@@ -790,7 +699,7 @@ impl Profile {
 
     /// USE_EXPAND variables as Portage reports them after `regenerate`: the
     /// flags of the final profile-wide USE with that prefix.
-    fn derive_use_expand_vars(&mut self) {
+    fn derive_use_expand_vars(&self, vars: &mut BTreeMap<String, Var>) {
         // USE sorted by name: each variable's flags (those starting with
         // its lower-cased prefix) are one run of it, their values already
         // in order.
@@ -802,11 +711,11 @@ impl Profile {
                 .iter()
                 .map_while(|f| f.as_str().strip_prefix(prefix.as_str()))
                 .collect();
-            if values.is_empty() && !self.vars.contains_key(var) {
+            if values.is_empty() && !vars.contains_key(var) {
                 continue;
             }
-            let loc = self.vars.get(var).and_then(|v| v.loc.clone());
-            self.vars.insert(
+            let loc = vars.get(var).and_then(|v| v.loc.clone());
+            vars.insert(
                 var.clone(),
                 Var {
                     value: values.join(" "),
@@ -855,6 +764,204 @@ fn stack_incremental<'a>(tokens: impl Iterator<Item = &'a str>) -> Vec<&'a str> 
         }
     }
     acc.into_iter().flatten().collect()
+}
+
+/// Every make.defaults variable of a stack (`cfgs`) with its final value:
+/// incrementals concatenated across nodes (with the location of the last
+/// contribution) over make.globals, every other variable last-wins, and
+/// the ACCEPT_* variables as Portage holds them (lazily incremental over
+/// their global values).
+fn resolve_variables(cfgs: &[Arc<BTreeMap<String, Var>>]) -> BTreeMap<String, Var> {
+    let mut incr: BTreeMap<&str, (Vec<&str>, &Option<Loc>)> = BTreeMap::new();
+    // The last assignment of each other variable, borrowed: a profile
+    // reads a few dozen nodes, and most assign the same variables.
+    let mut last: BTreeMap<&str, &Var> = BTreeMap::new();
+    for cfg in cfgs {
+        for (name, var) in cfg.iter() {
+            if INCREMENTALS.contains(&name.as_str()) {
+                let e = incr.entry(name).or_insert((Vec::new(), &None));
+                e.0.extend(var.value.split_whitespace());
+                e.1 = &var.loc;
+            } else {
+                last.insert(name, var);
+            }
+        }
+    }
+    let mut vars: BTreeMap<String, Var> = last
+        .into_iter()
+        .map(|(name, var)| (name.to_owned(), var.clone()))
+        .collect();
+    for (name, (tokens, loc)) in incr {
+        let value = stack_with_globals(name, tokens).join(" ");
+        let loc = loc.clone();
+        vars.insert(name.to_owned(), Var { value, loc });
+    }
+    // Incrementals set only by make.globals still have a value.
+    for (name, value) in MAKE_GLOBALS {
+        if INCREMENTALS.contains(name) && !vars.contains_key(*name) {
+            vars.insert(
+                name.to_string(),
+                Var {
+                    value: value.to_string(),
+                    loc: None,
+                },
+            );
+        }
+    }
+    for (name, global) in [
+        ("ACCEPT_LICENSE", license::GLOBAL_ACCEPT_LICENSE),
+        ("ACCEPT_PROPERTIES", "*"),
+        ("ACCEPT_RESTRICT", "*"),
+    ] {
+        let old = vars.get(name);
+        let value = license::lazily_incremental(global, old.map(|v| v.value.as_str()));
+        let loc = old.and_then(|v| v.loc.clone());
+        vars.insert(
+            name.to_owned(),
+            Var {
+                value: value.join(" "),
+                loc,
+            },
+        );
+    }
+    vars
+}
+
+/// USE_EXPAND_UNPREFIXED (group 0) and USE_EXPAND (group 1) as a stack
+/// resolves them, with where each variable sits in them: a node's
+/// USE_EXPAND values become USE tokens in that order.
+#[derive(Debug, Default)]
+struct UseGroups {
+    unprefixed: Vec<String>,
+    prefixed: Vec<String>,
+    /// Each variable's places in the lists, looked up by a node's own
+    /// variables (a node assigns a few, the lists name about a hundred).
+    order: HashMap<String, Vec<(u8, usize)>>,
+}
+
+impl UseGroups {
+    fn new(cfgs: &[Arc<BTreeMap<String, Var>>]) -> UseGroups {
+        let words = |name| incremental_words(cfgs, name).map(str::to_owned).collect();
+        let (unprefixed, prefixed): (Vec<String>, Vec<String>) =
+            (words("USE_EXPAND_UNPREFIXED"), words("USE_EXPAND"));
+        let mut order: HashMap<String, Vec<(u8, usize)>> = HashMap::default();
+        for (group, list) in [(0u8, &unprefixed), (1, &prefixed)] {
+            for (at, var) in list.iter().enumerate() {
+                order.entry(var.clone()).or_default().push((group, at));
+            }
+        }
+        UseGroups {
+            unprefixed,
+            prefixed,
+            order,
+        }
+    }
+
+    fn lists(&self) -> (&[String], &[String]) {
+        (&self.unprefixed, &self.prefixed)
+    }
+}
+
+/// Pushes node `i`'s make.defaults USE_EXPAND values (translated to
+/// prefixed USE tokens, in `groups`' order) and then its USE onto `stream`.
+fn translate_use(
+    stream: &mut FlagStream,
+    groups: &UseGroups,
+    i: usize,
+    node: &ProfileNode,
+    cfg: &BTreeMap<String, Var>,
+) {
+    let mut k = 0u32;
+    let mut push = |tok: &str, loc: &Loc| {
+        stream.push(
+            Pos::new(Layer::Profile, i as u16, phase::DEFAULTS, k),
+            tok,
+            loc,
+            true,
+        );
+        k += 1;
+    };
+    let loc_of = |v: &Var| v.loc.clone().unwrap_or_else(|| Loc::new(&node.dir, 0));
+    let mut assigned: Vec<(u8, usize, &str, &Var)> = Vec::new();
+    for (name, v) in cfg.iter() {
+        for &(group, at) in groups.order.get(name.as_str()).into_iter().flatten() {
+            assigned.push((group, at, name, v));
+        }
+    }
+    assigned.sort_unstable_by_key(|&(group, at, _, _)| (group, at));
+    for &(group, _, var, v) in &assigned {
+        let loc = loc_of(v);
+        if group == 0 {
+            for t in v.value.split_whitespace() {
+                push(t, &loc);
+            }
+            continue;
+        }
+        let prefix = var.to_lowercase();
+        for t in v.value.split_whitespace() {
+            let tok = match t.strip_prefix('-') {
+                Some(rest) => format!("-{prefix}_{rest}"),
+                None => format!("{prefix}_{t}"),
+            };
+            push(&tok, &loc);
+        }
+    }
+    if let Some(v) = cfg.get("USE") {
+        let loc = loc_of(v);
+        for t in v.value.split_whitespace() {
+            push(t.strip_prefix('+').unwrap_or(t), &loc);
+        }
+    }
+}
+
+/// The incremental variable `name` after `cfgs` as Portage stacks it:
+/// make.globals' value, then each node's tokens. None when no node
+/// assigns it.
+fn incremental<'a>(
+    cfgs: &'a [Arc<BTreeMap<String, Var>>],
+    name: &str,
+) -> Option<(Vec<&'a str>, &'a Option<Loc>)> {
+    let mut tokens = Vec::new();
+    let mut loc = None;
+    for v in cfgs.iter().filter_map(|cfg| cfg.get(name)) {
+        tokens.extend(v.value.split_whitespace());
+        loc = Some(&v.loc);
+    }
+    Some((stack_with_globals(name, tokens), loc?))
+}
+
+/// An incremental variable's final tokens (make.globals' value when no
+/// node assigns it).
+fn incremental_words<'a>(
+    cfgs: &'a [Arc<BTreeMap<String, Var>>],
+    name: &str,
+) -> impl Iterator<Item = &'a str> {
+    let (tokens, globals) = match incremental(cfgs, name) {
+        Some((tokens, _)) => (tokens, None),
+        None => (Vec::new(), Some(global(name))),
+    };
+    tokens
+        .into_iter()
+        .chain(globals.into_iter().flat_map(str::split_whitespace))
+}
+
+/// A variable's make.globals value ("" when it has none).
+fn global(name: &str) -> &'static str {
+    MAKE_GLOBALS
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| *v)
+        .unwrap_or("")
+}
+
+/// `tokens` stacked over the make.globals value of `name`.
+fn stack_with_globals<'a>(name: &str, tokens: Vec<&'a str>) -> Vec<&'a str> {
+    stack_incremental(global(name).split_whitespace().chain(tokens))
+}
+
+/// The last value assigned to the (not incremental) variable `name`.
+fn last_wins<'a>(cfgs: &'a [Arc<BTreeMap<String, Var>>], name: &str) -> Option<&'a Var> {
+    cfgs.iter().rev().find_map(|cfg| cfg.get(name))
 }
 
 fn signed(l: &Listed<Sym>) -> String {
@@ -1010,7 +1117,10 @@ mod tests {
     }
 
     fn var<'a>(p: &'a Profile, k: &str) -> &'a str {
-        p.vars.get(k).map(|v| v.value.as_str()).unwrap_or("<unset>")
+        p.vars()
+            .get(k)
+            .map(|v| v.value.as_str())
+            .unwrap_or("<unset>")
     }
 
     fn sorted(s: &str) -> Vec<&str> {
@@ -1101,7 +1211,46 @@ mod tests {
         // Same answer as stacking alone.
         let alone = Profile::stack(&repos, &store, systemd);
         assert_eq!(alone.global_use(), b.global_use());
-        assert_eq!(alone.vars, b.vars);
+        assert_eq!(alone.vars(), b.vars());
+    }
+
+    /// The lists a profile keeps are read from the stack's values directly
+    /// (its variables are worked out only when asked for): on every real
+    /// profile they say what the final variables say.
+    #[test]
+    fn kept_lists_agree_with_the_final_variables() {
+        let mut tree = crate::tree::Tree::load(real()).unwrap();
+        let names: Vec<String> = tree
+            .profiles_desc
+            .iter()
+            .map(|d| d.name(&tree.repos))
+            .collect();
+        for name in names {
+            let p = tree.profile(&name).unwrap();
+            let words = |k: &str| -> Vec<String> {
+                p.vars()
+                    .get(k)
+                    .map(|v| v.value.split_whitespace().map(str::to_owned).collect())
+                    .unwrap_or_default()
+            };
+            assert_eq!(p.use_expand, words("USE_EXPAND"), "{name}");
+            assert_eq!(p.use_expand_unprefixed, words("USE_EXPAND_UNPREFIXED"));
+            assert_eq!(p.use_expand_implicit, words("USE_EXPAND_IMPLICIT"));
+            let implicit: Vec<&str> = p.iuse_implicit.iter().map(|s| s.as_str()).collect();
+            assert_eq!(implicit, words("IUSE_IMPLICIT"), "{name}");
+            let arch = p.arch.map(|a| a.as_str().to_owned());
+            assert_eq!(arch, words("ARCH").pop(), "{name}");
+            let accepted: Vec<&str> = p.accept_keywords.iter().map(|s| s.as_str()).collect();
+            assert_eq!(accepted, words("ACCEPT_KEYWORDS"), "{name}");
+            assert_eq!(p.accept_license, words("ACCEPT_LICENSE"), "{name}");
+            let values: BTreeMap<String, Vec<String>> = p
+                .vars()
+                .keys()
+                .filter_map(|k| Some((k.strip_prefix("USE_EXPAND_VALUES_")?.to_owned(), words(k))))
+                .collect();
+            assert_eq!(p.use_expand_values, values, "{name}");
+            assert!(!p.use_expand.is_empty() && !values.is_empty(), "{name}");
+        }
     }
 
     /// Every profile of the real corpus folded at once, a generation at a
@@ -1128,7 +1277,7 @@ mod tests {
             let a = Profile::finish(&tree.nodes, leaf, fold);
             let b = Profile::finish(&tree.nodes, leaf, &one);
             assert_eq!(a.stack, b.stack, "{}", a.name);
-            assert_eq!(a.vars, b.vars, "{}", a.name);
+            assert_eq!(a.vars(), b.vars(), "{}", a.name);
             assert_eq!(a.global_use(), b.global_use(), "{}", a.name);
             assert_eq!(a.use_mask.enabled(), b.use_mask.enabled(), "{}", a.name);
             assert_eq!(a.use_force.enabled(), b.use_force.enabled(), "{}", a.name);
