@@ -17,7 +17,7 @@ use portolan_engine::intern::Sym;
 use portolan_engine::package::Package;
 use portolan_engine::profile::flags::FlagStream;
 use portolan_engine::profile::node::{AtomTable, ProfileNode};
-use portolan_engine::profile::stack::{Profile, INCREMENTALS};
+use portolan_engine::profile::stack::{Profile, StackedList, INCREMENTALS};
 use portolan_engine::source::Loc;
 use portolan_engine::tree::{RepoMask, Tree};
 use portolan_solver::{profile::universe_for, solve, DepClasses, Problem, Request, Verdict};
@@ -596,7 +596,7 @@ fn unmasks(tree: &Tree, p: &Profile) -> Vec<(String, Loc)> {
 fn repo_then_profile(
     tree: &Tree,
     repo: &[RepoMask],
-    profile: &[(Atom, Loc)],
+    profile: &StackedList<Atom>,
 ) -> Vec<(String, Loc)> {
     repo.iter()
         .map(|m| (scoped(tree, &m.atom, m.scope), m.loc.clone()))

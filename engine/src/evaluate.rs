@@ -25,7 +25,7 @@ use crate::license::AcceptLicense;
 use crate::package::Package;
 use crate::profile::flags::{decide_all, Decision, FlagStream, Layer, Pos, Verdict};
 use crate::profile::node::{AtomEntry, AtomTable, NodeId, ProfileNode, Token};
-use crate::profile::stack::{phase, Profile};
+use crate::profile::stack::{phase, Profile, StackedList};
 use crate::source::{Loc, Warning};
 use crate::tree::Tree;
 
@@ -405,8 +405,8 @@ pub struct Evaluator<'a> {
     entries: Entries<'a>,
     /// The profile's own package.mask / package.unmask lines; the
     /// repository-level ones are `shared`'s.
-    masks: ByCp<MaskAtom<'a>>,
-    unmasks: ByCp<MaskAtom<'a>>,
+    masks: Arc<ByCp<MaskAtom<'a>>>,
+    unmasks: Arc<ByCp<MaskAtom<'a>>>,
     shared: Shared<'a>,
     /// ACCEPT_LICENSE compiled, shared by the profiles with the same value.
     accept_license: Arc<AcceptLicense>,
@@ -476,7 +476,7 @@ fn repo_mask_index(repo: &[crate::tree::RepoMask]) -> ByCp<MaskAtom<'_>> {
 }
 
 /// A profile's lines by package name.
-fn profile_mask_index(profile: &[(Atom, Loc)]) -> ByCp<MaskAtom<'_>> {
+fn profile_mask_index(profile: &StackedList<Atom>) -> ByCp<MaskAtom<'_>> {
     ByCp::new(profile.iter().map(|(atom, loc)| {
         let scope = None;
         (atom.cp, MaskAtom { atom, loc, scope })
@@ -510,6 +510,10 @@ struct Shared<'a> {
     /// Node -> the entries of its stack (see [`Entries`]), each made
     /// once however many threads ask.
     stacks: Arc<Mutex<HashMap<NodeId, StackSlot<'a>>>>,
+    /// A profile's package.mask or package.unmask list (by
+    /// [`StackedList::key`]) -> its index: most profiles share their lists
+    /// with others of the same branch.
+    mask_lists: Arc<Mutex<HashMap<usize, Arc<ByCp<MaskAtom<'a>>>>>>,
 }
 
 type StackSlot<'a> = Arc<OnceLock<Arc<StackEntries<'a>>>>;
@@ -524,7 +528,19 @@ impl<'a> Shared<'a> {
             unmasks: Arc::new(repo_mask_index(&tree.repo_unmasks)),
             licenses: Arc::default(),
             stacks: Arc::default(),
+            mask_lists: Arc::default(),
         }
+    }
+
+    /// The index of a profile's package.mask or package.unmask `list`.
+    fn mask_index(&self, list: &'a StackedList<Atom>) -> Arc<ByCp<MaskAtom<'a>>> {
+        let lock = || self.mask_lists.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(index) = lock().get(&list.key()) {
+            return index.clone();
+        }
+        // Built unlocked: at worst two threads build the same index.
+        let index = Arc::new(profile_mask_index(list));
+        lock().entry(list.key()).or_insert(index).clone()
     }
 
     /// `profile`'s entries: its leaf's first parent's stack's, shared,
@@ -741,8 +757,8 @@ impl<'a> Evaluator<'a> {
     fn with(shared: &Shared<'a>, profile: &'a Profile) -> Evaluator<'a> {
         let tree = shared.tree;
         let entries = shared.entries(profile);
-        let masks = profile_mask_index(&profile.package_mask);
-        let unmasks = profile_mask_index(&profile.package_unmask);
+        let masks = shared.mask_index(&profile.package_mask);
+        let unmasks = shared.mask_index(&profile.package_unmask);
         let (accept_license, license_warnings) = shared.accept_license(&profile.accept_license);
         let warnings = license_warnings.to_vec();
         let mut implicit: Vec<Sym> = profile.iuse_implicit.clone();
@@ -857,8 +873,8 @@ impl<'a> Evaluator<'a> {
         }
         key[at] = ((key.len() - at - 1) / 2) as u64;
         for (repo, own) in [
-            (&*self.shared.masks, &self.masks),
-            (&*self.shared.unmasks, &self.unmasks),
+            (&*self.shared.masks, &*self.masks),
+            (&*self.shared.unmasks, &*self.unmasks),
         ] {
             let at = key.len();
             key.push(0);

@@ -498,8 +498,8 @@ fn normalized(mut r: RefState) -> RefState {
     r
 }
 
-fn atoms(v: &[(FastAtom, Loc)]) -> Vec<String> {
-    v.iter().map(|(a, _)| a.to_string()).collect()
+fn atoms<'a>(v: impl IntoIterator<Item = &'a (FastAtom, Loc)>) -> Vec<String> {
+    v.into_iter().map(|(a, _)| a.to_string()).collect()
 }
 
 /// Everything the fast path answers for every profile of the tree at

@@ -66,10 +66,11 @@ fn reference_agrees_with_the_fast_path_on_the_real_corpus() {
             r.accept_keywords(),
             "{name}: ACCEPT_KEYWORDS"
         );
-        let atoms =
-            |v: &[(portolan_engine::atom::Atom, portolan_engine::source::Loc)]| -> Vec<String> {
-                v.iter().map(|(a, _)| a.to_string()).collect()
-            };
+        fn atoms<'a>(
+            v: impl IntoIterator<Item = &'a (portolan_engine::atom::Atom, portolan_engine::source::Loc)>,
+        ) -> Vec<String> {
+            v.into_iter().map(|(a, _)| a.to_string()).collect()
+        }
         assert_eq!(
             atoms(&profile.package_mask),
             r.package_mask,

@@ -141,8 +141,8 @@ pub struct Profile {
     pub use_stable_mask: FlagStream,
     /// Profile package.mask / package.unmask after stacking (repository-level
     /// masks are kept by the tree, they are not the profile's).
-    pub package_mask: Vec<(Atom, Loc)>,
-    pub package_unmask: Vec<(Atom, Loc)>,
+    pub package_mask: StackedList<Atom>,
+    pub package_unmask: StackedList<Atom>,
     pub accept_keywords: Vec<Sym>,
     /// ACCEPT_LICENSE as Portage holds it (`@FREE`, ...).
     pub accept_license: Vec<String>,
@@ -566,8 +566,8 @@ impl Profile {
             use_mask: fold.use_mask.clone(),
             use_stable_force: fold.use_stable_force.clone(),
             use_stable_mask: fold.use_stable_mask.clone(),
-            package_mask: Vec::new(),
-            package_unmask: Vec::new(),
+            package_mask: StackedList::new(&fold.masks),
+            package_unmask: StackedList::new(&fold.unmasks),
             accept_keywords: Vec::new(),
             accept_license: Vec::new(),
             system: Vec::new(),
@@ -680,8 +680,6 @@ impl Profile {
                 });
             }
         }
-        self.package_mask = masks.items.values().map(|v| (**v).clone()).collect();
-        self.package_unmask = unmasks.items.values().map(|v| (**v).clone()).collect();
         self.system = packages
             .items
             .values()
@@ -1012,6 +1010,51 @@ impl<T> RemovalList<T> {
     }
 }
 
+/// A stacked list with removal (package.mask, package.unmask), its
+/// entries in order: the fold's own, shared with every profile whose stack
+/// ends with the same list. Hundreds of masks per profile, copied for
+/// each of hundreds of profiles, were most of a matrix's stacking time.
+#[derive(Clone, Debug)]
+pub struct StackedList<T> {
+    items: Arc<Items<T>>,
+}
+
+impl<T> StackedList<T> {
+    fn new(list: &RemovalList<T>) -> StackedList<T> {
+        StackedList {
+            items: list.items.clone(),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &(T, Loc)> {
+        self.items.values().map(|v| &**v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// The same for lists that are the very same (shared, not merely
+    /// equal) while they live: profiles sharing a list can share what is
+    /// built from it.
+    pub fn key(&self) -> usize {
+        Arc::as_ptr(&self.items) as usize
+    }
+}
+
+impl<'a, T> IntoIterator for &'a StackedList<T> {
+    type Item = &'a (T, Loc);
+    type IntoIter = Box<dyn Iterator<Item = &'a (T, Loc)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
 /// A tiny insertion-ordered map, enough for the removal lists (which hold a
 /// few hundred entries at most).
 mod indexmap_lite {
@@ -1281,11 +1324,9 @@ mod tests {
             assert_eq!(a.global_use(), b.global_use(), "{}", a.name);
             assert_eq!(a.use_mask.enabled(), b.use_mask.enabled(), "{}", a.name);
             assert_eq!(a.use_force.enabled(), b.use_force.enabled(), "{}", a.name);
-            let atoms = |l: &[(Atom, Loc)]| {
-                l.iter()
-                    .map(|(x, loc)| format!("{x} {loc}"))
-                    .collect::<Vec<_>>()
-            };
+            fn atoms<'a>(l: impl IntoIterator<Item = &'a (Atom, Loc)>) -> Vec<String> {
+                l.into_iter().map(|(x, loc)| format!("{x} {loc}")).collect()
+            }
             assert_eq!(atoms(&a.package_mask), atoms(&b.package_mask), "{}", a.name);
             assert_eq!(
                 atoms(&a.package_unmask),
