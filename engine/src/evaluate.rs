@@ -459,6 +459,20 @@ pub(crate) struct ProfileVerdicts {
     stable_mask: Option<Verdict>,
 }
 
+impl ProfileVerdicts {
+    /// Every verdict (the positions included), for comparing profiles.
+    pub(crate) fn all(&self) -> [Option<Verdict>; 6] {
+        [
+            self.use_,
+            self.use_stable,
+            self.force,
+            self.stable_force,
+            self.mask,
+            self.stable_mask,
+        ]
+    }
+}
+
 #[derive(Clone, Copy)]
 struct MaskAtom<'a> {
     atom: &'a Atom,

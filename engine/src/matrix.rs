@@ -16,11 +16,12 @@
 //! one profile of each part is evaluated for all of it.
 //!
 //! A profile that does name the package joins the profiles with the same
-//! base that read the very same lines about it, at the same positions of
-//! their stacks, and agree on the profile-wide verdicts (positions
-//! included) of the flags those lines name: the package's *context*
-//! (`Evaluator::package_key`; only flags in some version's IUSE count,
-//! the answer holding no other). Lines with wildcard flags, and parts
+//! base that read the very same lines about it and agree on the
+//! profile-wide verdicts of the flags those lines name, the lines and the
+//! verdicts in the same order: the package's *context* (`context_key`;
+//! only flags in some version's IUSE count, the answer holding no other).
+//! Positions count by rank only, so a profile of each arch, reading
+//! `base` at another depth of its stack, can share one. Lines with wildcard flags, and parts
 //! under which a license of the version is not accepted while its LICENSE
 //! has conditionals on flags outside IUSE (its answer then depends on the
 //! USE of the implicit flags too), are evaluated profile by profile.
@@ -35,9 +36,10 @@
 use ahash::HashMap;
 use rayon::prelude::*;
 
-use crate::evaluate::{Answer, Base, Evaluator, ProfileVerdicts, VersionFacts};
+use crate::evaluate::{Answer, Base, Evaluator, VersionFacts};
 use crate::intern::Sym;
 use crate::package::Package;
+use crate::profile::flags::{Layer, Pos, Verdict};
 
 /// The answers of some versions under some profiles.
 pub struct Matrix {
@@ -417,9 +419,8 @@ fn contexts(
     }
     // Per package, the IUSE flags its naming profiles' lines name (only
     // those are decided from the lines, the answer holding IUSE flags
-    // alone); then each such flag's profile-wide verdicts, numbered per
-    // flag across profiles.
-    let flags_of: Vec<Vec<Sym>> = naming
+    // alone), with their dense ids.
+    let flags_of: Vec<Vec<(Sym, Option<u32>)>> = naming
         .par_iter()
         .zip(&cp_of)
         .zip(&mut iuse_of)
@@ -433,30 +434,7 @@ fn contexts(
             flags.retain(|f| iuse.binary_search(f).is_ok());
             flags.sort_unstable();
             flags.dedup();
-            flags
-        })
-        .collect();
-    let mut all: Vec<Sym> = flags_of.iter().flatten().copied().collect();
-    all.sort_unstable();
-    all.dedup();
-    // Each package's flags with their index in `all` (which has them all).
-    let flags_of: Vec<Vec<(usize, Sym)>> = flags_of
-        .iter()
-        .map(|flags| {
-            let at = |f: &Sym| all.partition_point(|g| g < f);
-            flags.iter().map(|f| (at(f), *f)).collect()
-        })
-        .collect();
-    let verdict_parts: Vec<Vec<u32>> = all
-        .par_iter()
-        .map(|&flag| {
-            let id = facts.id(flag);
-            let mut seen: HashMap<ProfileVerdicts, u32> = HashMap::default();
-            let of = evs
-                .iter()
-                .map(|ev| number(&mut seen, ev.flag_verdicts(flag, id, facts)))
-                .collect();
-            of
+            flags.into_iter().map(|f| (f, facts.id(f))).collect()
         })
         .collect();
     naming
@@ -465,18 +443,14 @@ fn contexts(
         .zip(&flags_of)
         .map(|((profiles, &cp), flags)| {
             let mut seen: HashMap<Vec<u64>, u32> = HashMap::default();
-            let mut key = Vec::new();
+            let (mut key, mut nodes) = (Vec::new(), Vec::new());
             profiles
                 .iter()
                 .map(|&p| {
-                    key.clear();
-                    if !evs[p as usize].package_key(cp, &mut key) {
+                    let ev = &evs[p as usize];
+                    if !context_key(ev, cp, flags, facts, &mut key, &mut nodes) {
                         return (p, ALONE);
                     }
-                    let ev = &evs[p as usize];
-                    key.extend(flags.iter().map(|&(i, f)| {
-                        u64::from(verdict_parts[i][p as usize]) << 1 | u64::from(ev.is_arch(f))
-                    }));
                     let next = seen.len() as u32;
                     // Most keys repeat: clone one only when it is new.
                     let n = match seen.get(&key) {
@@ -488,6 +462,72 @@ fn contexts(
                 .collect()
         })
         .collect()
+}
+
+/// Writes into `key` what decides the answers of `ev`'s profile about the
+/// versions of `cp` beyond its base and its flag table: the lines about
+/// `cp` ([`Evaluator::package_key`]) and the profile-wide verdicts of the
+/// `flags` those lines name, with every position replaced by its rank.
+///
+/// Answers compare positions only with each other (the latest token
+/// wins) and with IUSE defaults, whose layer sits between the
+/// repository's and the profile's: so two profiles reading the same
+/// lines, in the same order relative to the same verdicts, answer alike
+/// even when their stacks differ in length before those lines (a profile
+/// of each arch reads `base` at another depth). `nodes` is scratch space.
+/// False, as for `package_key`, when the profile is to be evaluated on
+/// its own.
+fn context_key(
+    ev: &Evaluator<'_>,
+    cp: Sym,
+    flags: &[(Sym, Option<u32>)],
+    facts: &VersionFacts,
+    key: &mut Vec<u64>,
+    nodes: &mut Vec<u64>,
+) -> bool {
+    key.clear();
+    if !ev.package_key(cp, key) {
+        return false;
+    }
+    // The lines: `[n, (node << 8 | table, entry) * n, ...]`, at the
+    // profile layer.
+    let lines = key[0] as usize;
+    let node_of = |k: u64| Pos::new(Layer::Profile, (k >> 8) as u16, 0, 0).bits() >> 40;
+    nodes.clear();
+    nodes.extend((0..lines).map(|j| node_of(key[1 + 2 * j])));
+    let verdicts: Vec<[Option<Verdict>; 6]> = flags
+        .iter()
+        .map(|&(f, id)| ev.flag_verdicts(f, id, facts).all())
+        .collect();
+    nodes.extend(
+        verdicts
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|v| v.pos.bits() >> 40),
+    );
+    nodes.sort_unstable();
+    nodes.dedup();
+    // (layer, node) as (layer, rank), in the bits of a Pos.
+    let rank = |at: u64| (at >> 16) << 16 | nodes.partition_point(|&n| n < at) as u64;
+    for j in 0..lines {
+        let k = key[1 + 2 * j];
+        key[1 + 2 * j] = rank(node_of(k)) << 8 | (k & 0xff);
+    }
+    for (v, &(f, _)) in verdicts.iter().zip(flags) {
+        for v in v {
+            let Some(v) = v else {
+                key.push(0);
+                continue;
+            };
+            // (layer, rank), the sign; then phase and index.
+            let bits = v.pos.bits();
+            key.push(rank(bits >> 40) << 2 | u64::from(v.on) << 1 | 1);
+            key.push(bits & ((1 << 40) - 1));
+        }
+        key.push(u64::from(ev.is_arch(f)));
+    }
+    true
 }
 
 /// `key`'s number in `seen`, numbering keys from 0 in order of first

@@ -96,6 +96,38 @@ fn verdict_positions_split_profiles_naming_the_package() {
     assert_eq!(fast, full);
 }
 
+/// Contexts compare positions by rank: `x` and `deep` read base's
+/// `cat/pkg foo` line after base's own `-foo`, `deep` one node deeper in
+/// its stack, and share a context (foo on in both). `late` puts `-foo`
+/// after the line, in its own make.defaults: the same lines and the same
+/// verdict value, in another order, so foo is off there and it must not
+/// join them, however the ranks fall.
+#[test]
+fn contexts_compare_positions_by_rank() {
+    let r = repo(
+        "ranks",
+        &[
+            (
+                "profiles/base/make.defaults",
+                "ARCH=\"amd64\"\nACCEPT_KEYWORDS=\"amd64\"\nUSE=\"-foo\"\n",
+            ),
+            ("profiles/base/package.use", "cat/pkg foo\n"),
+            ("profiles/x/parent", "../base\n"),
+            ("profiles/mid/parent", "../base\n"),
+            ("profiles/mid/make.defaults", "USE=\"bar\"\n"),
+            ("profiles/deep/parent", "../mid\n"),
+            ("profiles/late/parent", "../mid\n"),
+            ("profiles/late/make.defaults", "USE=\"-foo\"\n"),
+        ],
+    );
+    let (fast, full) = both(&r, &["x", "deep", "late"]);
+    // IUSE is sorted: [bar, foo].
+    assert!(full[0].contains("flags: [0, 1]"), "{full:?}");
+    assert!(full[1].contains("flags: [1, 1]"), "{full:?}");
+    assert!(full[2].contains("flags: [1, 0]"), "{full:?}");
+    assert_eq!(fast, full);
+}
+
 /// Same base verdict and flag codes, but a mask line for the package in one
 /// profile only: the masked profile is not grouped with the other.
 #[test]

@@ -43,6 +43,12 @@ impl Pos {
     pub fn node(self) -> u16 {
         (self.0 >> 40) as u16
     }
+
+    /// The packed value (`layer:8 | node:16 | phase:8 | index:32`), which
+    /// orders positions as they compare.
+    pub fn bits(self) -> u64 {
+        self.0
+    }
 }
 
 /// One decided flag: on or off, where, and why.
