@@ -263,6 +263,10 @@ struct ReadAhead<'a> {
     store: &'a NodeStore,
     queued: Mutex<HashSet<PathBuf>>,
     read: Mutex<Vec<(PathBuf, DirRead)>>,
+    /// Whether each parent directory named so far is a directory: a
+    /// parent of many profiles (`targets/desktop`, `features/musl`) is
+    /// named by each, and a `stat` costs more than reading a record.
+    is_dir: Mutex<HashMap<PathBuf, bool>>,
 }
 
 impl<'a> ReadAhead<'a> {
@@ -281,7 +285,22 @@ impl<'a> ReadAhead<'a> {
         let Some((repo, rel)) = locate(self.repos, &dir) else {
             return;
         };
-        let read = DirRead::read(self.repos, self.store.inputs.as_ref(), &dir, repo, rel);
+        let is_dir = |pdir: &Path| {
+            if let Some(&known) = lock(&self.is_dir).get(pdir) {
+                return known;
+            }
+            let known = self.repos.fs.is_dir(pdir);
+            lock(&self.is_dir).insert(pdir.to_path_buf(), known);
+            known
+        };
+        let read = DirRead::read(
+            self.repos,
+            self.store.inputs.as_ref(),
+            &dir,
+            repo,
+            rel,
+            is_dir,
+        );
         for (_, _, pdir) in read.parents.iter().flatten() {
             if let Ok(pdir) = pdir {
                 self.want(s, pdir.clone());
@@ -303,13 +322,15 @@ impl std::fmt::Debug for DirRead {
 
 impl DirRead {
     /// Reads `dir` (`rel` inside `repo`'s `profiles/`) through `inputs`
-    /// when there is a node cache.
+    /// when there is a node cache; `is_dir` tells whether a parent is a
+    /// directory.
     fn read(
         repos: &RepoSet,
         inputs: Option<&NodeInputs>,
         dir: &Path,
         repo: RepoId,
         rel: String,
+        is_dir: impl Fn(&Path) -> bool,
     ) -> DirRead {
         // Every file of the directory is read from `src`: the repository,
         // or the cached answers when they are still valid.
@@ -325,7 +346,7 @@ impl DirRead {
                     .into_iter()
                     .map(|ParentEntry { loc, path }| {
                         let pdir = resolve_parent(repos, repo, dir, &loc, &path).and_then(|pdir| {
-                            if repos.fs.is_dir(&pdir) {
+                            if is_dir(&pdir) {
                                 Ok(pdir)
                             } else {
                                 Err(ProfileError::MissingParent {
@@ -435,6 +456,7 @@ impl NodeStore {
             store: self,
             queued: Mutex::default(),
             read: Mutex::default(),
+            is_dir: Mutex::default(),
         };
         rayon::scope(|s| {
             for &(repo, path) in leaves {
@@ -466,7 +488,9 @@ impl NodeStore {
                     locate(repos, dir).ok_or_else(|| ProfileError::OutsideRepositories {
                         dir: dir.to_path_buf(),
                     })?;
-                DirRead::read(repos, self.inputs.as_ref(), dir, repo, rel)
+                DirRead::read(repos, self.inputs.as_ref(), dir, repo, rel, |p| {
+                    repos.fs.is_dir(p)
+                })
             }
         };
         if let Some(inputs) = &mut self.inputs {
