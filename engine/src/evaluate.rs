@@ -532,6 +532,11 @@ struct Shared<'a> {
 
 type StackSlot<'a> = Arc<OnceLock<Arc<StackEntries<'a>>>>;
 
+/// How many package-level entries a profile's own part of its entries
+/// may gain so that it shares a longer stack's (see
+/// [`Shared::shared_ancestor`]).
+const CLIMB: usize = 128;
+
 type LicenseEntry = (Arc<AcceptLicense>, Arc<[Warning]>);
 
 impl<'a> Shared<'a> {
@@ -563,6 +568,7 @@ impl<'a> Shared<'a> {
         let nodes = &self.tree.nodes;
         let first = nodes.get(profile.leaf).parents.first().map(|&(_, p)| p);
         let shared = first.and_then(|first| {
+            let first = self.shared_ancestor(first);
             let stack = nodes.stack(first);
             profile.stack.starts_with(&stack).then_some((first, stack))
         });
@@ -581,6 +587,40 @@ impl<'a> Shared<'a> {
             .clone();
         let rest = StackEntries::new(self.tree, &profile.stack[stack.len()..], stack.len());
         Entries { prefix, rest }
+    }
+
+    /// The ancestor of `first` (itself, or one up its chain of first
+    /// parents, whose stacks begin its own) whose stack's entries to
+    /// share: the highest one whose stack lacks at most [`CLIMB`] of
+    /// `first`'s entries. Profiles below one arch's release have many
+    /// first parents (`desktop`, `desktop/gnome`, ...) that add a few
+    /// lines each to the thousand of the stack above them; sharing that
+    /// one stack's index spares building it again for each.
+    fn shared_ancestor(&self, first: NodeId) -> NodeId {
+        let nodes = &self.tree.nodes;
+        let own = |id: NodeId| -> usize {
+            let node = nodes.get(id);
+            TABLES.iter().map(|&t| table(node, t).entries.len()).sum()
+        };
+        let (mut at, mut left) = (first, CLIMB);
+        loop {
+            let node = nodes.get(at);
+            let Some(&(_, up)) = node.parents.first() else {
+                return at;
+            };
+            // What `at`'s stack adds to `up`'s: `at` and its other parents.
+            let added: usize = own(at)
+                + node.parents[1..]
+                    .iter()
+                    .flat_map(|&(_, p)| nodes.stack(p))
+                    .map(own)
+                    .sum::<usize>();
+            if added > left {
+                return at;
+            }
+            left -= added;
+            at = up;
+        }
     }
 
     /// `value` compiled, and its expansion's warnings.
