@@ -276,12 +276,8 @@ impl Fold {
             &self.cfgs[i as usize],
         );
         for (j, l) in node.use_stable.iter().enumerate() {
-            self.use_stable.push(
-                Pos::new(Layer::Profile, i, phase::STABLE, j as u32),
-                &signed(l),
-                &l.loc,
-                false,
-            );
+            let pos = Pos::new(Layer::Profile, i, phase::STABLE, j as u32);
+            push_line(&mut self.use_stable, pos, l);
         }
         // use.force, use.mask and their stable variants.
         let files: [(&[Listed<Sym>], &mut FlagStream, u8); 4] = [
@@ -300,12 +296,7 @@ impl Fold {
         ];
         for (lines, stream, ph) in files {
             for (j, l) in lines.iter().enumerate() {
-                stream.push(
-                    Pos::new(Layer::Profile, i, ph, j as u32),
-                    &signed(l),
-                    &l.loc,
-                    false,
-                );
+                push_line(stream, Pos::new(Layer::Profile, i, ph, j as u32), l);
             }
         }
         // Lists with removal.
@@ -960,6 +951,26 @@ fn stack_with_globals<'a>(name: &str, tokens: Vec<&'a str>) -> Vec<&'a str> {
 /// The last value assigned to the (not incremental) variable `name`.
 fn last_wins<'a>(cfgs: &'a [Arc<BTreeMap<String, Var>>], name: &str) -> Option<&'a Var> {
     cfgs.iter().rev().find_map(|cfg| cfg.get(name))
+}
+
+/// Pushes a line of use.force, use.mask, their stable variants or
+/// use.stable (no wildcards) as [`FlagStream::push`] would its signed
+/// token: the flag is interned already, so only a removal's token
+/// (`-flag`, kept for messages) is made. A line is applied once per stack
+/// that reaches its node, and base's use.mask alone has hundreds.
+fn push_line(stream: &mut FlagStream, pos: Pos, l: &Listed<Sym>) {
+    let name = l.value.as_str();
+    if name.is_empty() || name.starts_with('-') {
+        // Whatever `push` makes of such a token.
+        stream.push(pos, &signed(l), &l.loc, false);
+        return;
+    }
+    let token = if l.remove {
+        Sym::new(&format!("-{name}"))
+    } else {
+        l.value
+    };
+    stream.push_flag(pos, l.value, !l.remove, token, &l.loc);
 }
 
 fn signed(l: &Listed<Sym>) -> String {
