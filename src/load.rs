@@ -14,9 +14,20 @@ use crate::Cli;
 /// Repositories as the global options say, loaded with their packages and
 /// repository-level files.
 pub fn tree(cli: &Cli) -> Result<Tree> {
+    tree_reading(cli, false)
+}
+
+/// [`tree`], reading every profile of profiles.desc meanwhile when
+/// `all_profiles` (see [`Tree::load_cached_reading_profiles`]).
+pub fn tree_reading(cli: &Cli, all_profiles: bool) -> Result<Tree> {
     let repos = repositories(cli.repos_conf.as_deref(), &cli.repos)?;
     let already = repos.warnings.len();
-    let tree = Tree::load_cached(repos, &cache_options(cli))?;
+    let cache = cache_options(cli);
+    let tree = if all_profiles {
+        Tree::load_cached_reading_profiles(repos, &cache)?
+    } else {
+        Tree::load_cached(repos, &cache)?
+    };
     for w in &tree.warnings[already..] {
         eprintln!("{w}");
     }

@@ -98,6 +98,48 @@ impl Tree {
         Ok(tree)
     }
 
+    /// [`Tree::load_cached`] that reads every profile directory of every
+    /// profiles.desc meanwhile (see [`NodeStore::read_ahead`]): what a
+    /// command over all profiles reads next, and neither needs the other,
+    /// so the package index and the profile directories load side by
+    /// side. Nothing is reported from the read-ahead; the profiles report
+    /// as usual when loaded.
+    pub fn load_cached_reading_profiles(
+        repos: RepoSet,
+        cache: &CacheOptions,
+    ) -> Result<Tree, TreeError> {
+        let mut warnings = repos.warnings.clone();
+        let mut node_warnings = Vec::new();
+        let (packages, nodes) = rayon::join(
+            || crate::cache::load_packages(&repos, cache, &mut warnings),
+            || {
+                let inputs =
+                    crate::cache::nodes::NodeInputs::open(&repos, cache, &mut node_warnings);
+                let mut nodes = NodeStore::with_inputs(inputs);
+                // profiles.desc is read again, and its errors reported,
+                // with the other repository files.
+                let descs: Vec<(RepoId, String)> = repos
+                    .repos
+                    .iter()
+                    .flat_map(|repo| {
+                        let desc = files::read_profiles_desc(&repos.fs, &repo.profiles_dir());
+                        let entries = desc.ok().flatten().unwrap_or_default();
+                        entries.into_iter().map(|e| (repo.id, e.path))
+                    })
+                    .collect();
+                let leaves: Vec<(RepoId, &str)> =
+                    descs.iter().map(|(r, p)| (*r, p.as_str())).collect();
+                nodes.read_ahead(&repos, &leaves);
+                nodes
+            },
+        );
+        let (packages, _) = packages?;
+        warnings.extend(node_warnings);
+        let mut tree = Tree::with_packages(repos, packages, warnings)?;
+        tree.nodes = nodes;
+        Ok(tree)
+    }
+
     fn with_packages(
         repos: RepoSet,
         packages: PackageIndex,
@@ -390,6 +432,55 @@ mod tests {
                 (ListEntry { loc, remove, value }, atom)
             })
             .collect()
+    }
+
+    /// Reading every profile ahead while the packages load changes
+    /// nothing: the same warnings in the same order, the same profiles,
+    /// with the node cache cold and warm.
+    #[test]
+    fn reading_profiles_ahead_changes_nothing() {
+        let conf = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/corpus/real/repos.conf"
+        ));
+        let dir = std::env::temp_dir().join(format!("portolan-ahead-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let cache = CacheOptions {
+            dir: Some(dir.clone()),
+        };
+        for _cold_then_warm in 0..2 {
+            let load = |ahead: bool| {
+                let repos = RepoSet::from_repos_conf(conf).unwrap();
+                let mut tree = if ahead {
+                    Tree::load_cached_reading_profiles(repos, &cache).unwrap()
+                } else {
+                    Tree::load_cached(repos, &cache).unwrap()
+                };
+                let names: Vec<String> = tree
+                    .profiles_desc
+                    .iter()
+                    .map(|d| d.name(&tree.repos))
+                    .collect();
+                let profiles: Vec<String> = names
+                    .iter()
+                    .map(|n| {
+                        let p = tree.profile(n).unwrap();
+                        format!(
+                            "{n} {:?} {:?} {}",
+                            p.stack,
+                            p.global_use(),
+                            p.warnings.len()
+                        )
+                    })
+                    .collect();
+                let warnings: Vec<String> = tree.warnings.iter().map(|w| w.to_string()).collect();
+                (warnings, tree.packages.len(), profiles)
+            };
+            let (plain, ahead) = (load(false), load(true));
+            assert!(plain.2.len() > 500);
+            assert_eq!(plain, ahead);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -70,6 +70,13 @@ struct Cell {
     verdict: Verdict,
 }
 
+impl Args {
+    /// Whether every profile is asked for (`--all-profiles`).
+    pub fn all_profiles(&self) -> bool {
+        self.select.all_profiles
+    }
+}
+
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let mut targets = if args.targets.is_empty() {
         vec!["@system".to_owned()]

@@ -37,6 +37,13 @@ pub struct Args {
     cpvs: Vec<String>,
 }
 
+impl Args {
+    /// Whether every profile is asked for (`--all-profiles`).
+    pub fn all_profiles(&self) -> bool {
+        self.select.all_profiles
+    }
+}
+
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let mut wanted: Vec<String> = args.cpvs.clone();
     if let Some(file) = &args.cpvs_from {
