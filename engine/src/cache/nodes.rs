@@ -225,11 +225,10 @@ impl NodeInputs {
         warnings: &mut Vec<Warning>,
     ) -> Option<NodeInputs> {
         let dir = opts.dir.as_ref()?;
-        // Opened after the package cache, which creates the folder or warns
-        // once that it cannot: no second warning about the same folder.
-        if !dir.is_dir() {
-            return None;
-        }
+        // The folder may not exist yet: the package cache, loaded at the
+        // same time, creates it or warns once that it cannot, and
+        // [`NodeInputs::flush`] writes only into a folder that exists (no
+        // second warning about the same folder).
         let mut out = Vec::new();
         for repo in &repos.repos {
             let fs = &repos.fs;
@@ -376,7 +375,7 @@ impl NodeInputs {
     /// Writes the cache file of every repository with new records.
     pub fn flush(&mut self, warnings: &mut Vec<Warning>) {
         for r in self.repos.iter_mut().flatten() {
-            if !r.dirty || !self.can_write {
+            if !r.dirty || !self.can_write || !r.file.parent().is_some_and(Path::is_dir) {
                 continue;
             }
             let mut nodes: Vec<NodeRecord> = Vec::new();
