@@ -78,16 +78,18 @@ fn main() -> ExitCode {
         Command::Profiles(args) => load::repositories(cli.repos_conf.as_deref(), &cli.repos)
             .and_then(|repos| commands::profiles::run(&repos, args)),
         Command::Show(args) => load::tree(&cli).and_then(|mut t| commands::show::run(&mut t, args)),
-        Command::Query(args) => load::tree_reading(&cli, args.all_profiles()).and_then(|mut t| {
-            let r = commands::query::run(&mut t, args);
-            // The process ends here: freeing the tree (every profile
-            // fold, every package) would only delay the exit, serially.
-            // (plan_profiles has written the nodes' binary cache.)
-            std::mem::forget(t);
-            r
-        }),
+        Command::Query(args) => {
+            load::tree_reading(&cli, args.select.all_profiles).and_then(|mut t| {
+                let r = commands::query::run(&mut t, args);
+                // The process ends here: freeing the tree (every profile
+                // fold, every package) would only delay the exit, serially.
+                // (plan_profiles has written the nodes' binary cache.)
+                std::mem::forget(t);
+                r
+            })
+        }
         Command::Why(args) => load::tree(&cli).and_then(|mut t| commands::why::run(&mut t, args)),
-        Command::Check(args) => load::tree_reading(&cli, args.all_profiles())
+        Command::Check(args) => load::tree_reading(&cli, args.select.all_profiles)
             .and_then(|mut t| commands::check::run(&mut t, args)),
         Command::Merge(args) => commands::merge::run(args),
         Command::Diff(args) => commands::diff::run(&load::repos_conf(&cli), args),

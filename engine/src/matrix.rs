@@ -443,12 +443,12 @@ fn contexts(
         .zip(&flags_of)
         .map(|((profiles, &cp), flags)| {
             let mut seen: HashMap<Vec<u64>, u32> = HashMap::default();
-            let (mut key, mut nodes) = (Vec::new(), Vec::new());
+            let (mut key, mut scratch) = (Vec::new(), KeyScratch::default());
             profiles
                 .iter()
                 .map(|&p| {
                     let ev = &evs[p as usize];
-                    if !context_key(ev, cp, flags, facts, &mut key, &mut nodes) {
+                    if !context_key(ev, cp, flags, facts, &mut key, &mut scratch) {
                         return (p, ALONE);
                     }
                     let next = seen.len() as u32;
@@ -474,17 +474,17 @@ fn contexts(
 /// repository's and the profile's: so two profiles reading the same
 /// lines, in the same order relative to the same verdicts, answer alike
 /// even when their stacks differ in length before those lines (a profile
-/// of each arch reads `base` at another depth). `nodes` is scratch space.
-/// False, as for `package_key`, when the profile is to be evaluated on
-/// its own.
+/// of each arch reads `base` at another depth). False, as for
+/// `package_key`, when the profile is to be evaluated on its own.
 fn context_key(
     ev: &Evaluator<'_>,
     cp: Sym,
     flags: &[(Sym, Option<u32>)],
     facts: &VersionFacts,
     key: &mut Vec<u64>,
-    nodes: &mut Vec<u64>,
+    scratch: &mut KeyScratch,
 ) -> bool {
+    let KeyScratch { nodes, verdicts } = scratch;
     key.clear();
     if !ev.package_key(cp, key) {
         return false;
@@ -495,10 +495,12 @@ fn context_key(
     let node_of = |k: u64| Pos::new(Layer::Profile, (k >> 8) as u16, 0, 0).bits() >> 40;
     nodes.clear();
     nodes.extend((0..lines).map(|j| node_of(key[1 + 2 * j])));
-    let verdicts: Vec<[Option<Verdict>; 6]> = flags
-        .iter()
-        .map(|&(f, id)| ev.flag_verdicts(f, id, facts).all())
-        .collect();
+    verdicts.clear();
+    verdicts.extend(
+        flags
+            .iter()
+            .map(|&(f, id)| ev.flag_verdicts(f, id, facts).all()),
+    );
     nodes.extend(
         verdicts
             .iter()
@@ -528,6 +530,14 @@ fn context_key(
         key.push(u64::from(ev.is_arch(f)));
     }
     true
+}
+
+/// Buffers of [`context_key`], kept between the profiles of a package:
+/// the (layer, node) of every position named, and each flag's verdicts.
+#[derive(Default)]
+struct KeyScratch {
+    nodes: Vec<u64>,
+    verdicts: Vec<[Option<Verdict>; 6]>,
 }
 
 /// `key`'s number in `seen`, numbering keys from 0 in order of first

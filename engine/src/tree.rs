@@ -90,12 +90,7 @@ impl Tree {
     /// [`Tree::load`] with the package index read through the binary cache
     /// (see [`crate::cache`]); problems with the cache itself are warnings.
     pub fn load_cached(repos: RepoSet, cache: &CacheOptions) -> Result<Tree, TreeError> {
-        let mut warnings = repos.warnings.clone();
-        let (packages, _) = crate::cache::load_packages(&repos, cache, &mut warnings)?;
-        let inputs = crate::cache::nodes::NodeInputs::open(&repos, cache, &mut warnings);
-        let mut tree = Tree::with_packages(repos, packages, warnings)?;
-        tree.nodes = NodeStore::with_inputs(inputs);
-        Ok(tree)
+        Tree::load_cached_with(repos, cache, false)
     }
 
     /// [`Tree::load_cached`] that reads every profile directory of every
@@ -108,6 +103,16 @@ impl Tree {
         repos: RepoSet,
         cache: &CacheOptions,
     ) -> Result<Tree, TreeError> {
+        Tree::load_cached_with(repos, cache, true)
+    }
+
+    /// The package index and the node store (its cache opened, and every
+    /// profile read ahead when `read_ahead`) side by side.
+    fn load_cached_with(
+        repos: RepoSet,
+        cache: &CacheOptions,
+        read_ahead: bool,
+    ) -> Result<Tree, TreeError> {
         let mut warnings = repos.warnings.clone();
         let mut node_warnings = Vec::new();
         let (packages, nodes) = rayon::join(
@@ -116,24 +121,27 @@ impl Tree {
                 let inputs =
                     crate::cache::nodes::NodeInputs::open(&repos, cache, &mut node_warnings);
                 let mut nodes = NodeStore::with_inputs(inputs);
-                // profiles.desc is read again, and its errors reported,
-                // with the other repository files.
-                let descs: Vec<(RepoId, String)> = repos
-                    .repos
-                    .iter()
-                    .flat_map(|repo| {
-                        let desc = files::read_profiles_desc(&repos.fs, &repo.profiles_dir());
-                        let entries = desc.ok().flatten().unwrap_or_default();
-                        entries.into_iter().map(|e| (repo.id, e.path))
-                    })
-                    .collect();
-                let leaves: Vec<(RepoId, &str)> =
-                    descs.iter().map(|(r, p)| (*r, p.as_str())).collect();
-                nodes.read_ahead(&repos, &leaves);
+                if read_ahead {
+                    // profiles.desc is read again, and its errors reported,
+                    // with the other repository files.
+                    let descs: Vec<(RepoId, String)> = repos
+                        .repos
+                        .iter()
+                        .flat_map(|repo| {
+                            let desc = files::read_profiles_desc(&repos.fs, &repo.profiles_dir());
+                            let entries = desc.ok().flatten().unwrap_or_default();
+                            entries.into_iter().map(|e| (repo.id, e.path))
+                        })
+                        .collect();
+                    let leaves: Vec<(RepoId, &str)> =
+                        descs.iter().map(|(r, p)| (*r, p.as_str())).collect();
+                    nodes.read_ahead(&repos, &leaves);
+                }
                 nodes
             },
         );
         let (packages, _) = packages?;
+        // The package cache's warnings first, then the node cache's.
         warnings.extend(node_warnings);
         let mut tree = Tree::with_packages(repos, packages, warnings)?;
         tree.nodes = nodes;

@@ -40,7 +40,7 @@ impl Deps {
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    select: ProfileArgs,
+    pub select: ProfileArgs,
     /// A set (`@system`, `@profile`) or an atom; each is its own cell
     /// (repeatable; default `@system`).
     #[arg(long = "target", value_name = "ATOM_OR_SET")]
@@ -68,13 +68,6 @@ struct Cell {
     set: String,
     targets: Vec<String>,
     verdict: Verdict,
-}
-
-impl Args {
-    /// Whether every profile is asked for (`--all-profiles`).
-    pub fn all_profiles(&self) -> bool {
-        self.select.all_profiles
-    }
 }
 
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {

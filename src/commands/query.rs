@@ -26,7 +26,7 @@ use super::select::{plan_profiles, profile_names, report_checked_warnings, Profi
 #[derive(clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    select: ProfileArgs,
+    pub select: ProfileArgs,
     /// Read CPVs (`CAT/PF` or `CAT/PF::REPO`, one per line, `#` comments).
     #[arg(long, value_name = "FILE")]
     cpvs_from: Option<PathBuf>,
@@ -35,13 +35,6 @@ pub struct Args {
     json: bool,
     /// Versions to evaluate; none means every version of every repository.
     cpvs: Vec<String>,
-}
-
-impl Args {
-    /// Whether every profile is asked for (`--all-profiles`).
-    pub fn all_profiles(&self) -> bool {
-        self.select.all_profiles
-    }
 }
 
 pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {

@@ -227,13 +227,10 @@ impl Fold {
         if name == "USE" {
             return None;
         }
-        if let Some(v) = self.cfgs.iter().rev().find_map(|cfg| cfg.get(name)) {
-            return Some(&v.value);
+        match last_wins(&self.cfgs, name) {
+            Some(v) => Some(&v.value),
+            None => make_global(name),
         }
-        MAKE_GLOBALS
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| *v)
     }
 
     /// Applies the next node of the stack (`nodes` holds the others).
@@ -927,25 +924,25 @@ fn incremental_words<'a>(
 ) -> impl Iterator<Item = &'a str> {
     let (tokens, globals) = match incremental(cfgs, name) {
         Some((tokens, _)) => (tokens, None),
-        None => (Vec::new(), Some(global(name))),
+        None => (Vec::new(), make_global(name)),
     };
     tokens
         .into_iter()
         .chain(globals.into_iter().flat_map(str::split_whitespace))
 }
 
-/// A variable's make.globals value ("" when it has none).
-fn global(name: &str) -> &'static str {
+/// A variable's make.globals value, if it has one.
+fn make_global(name: &str) -> Option<&'static str> {
     MAKE_GLOBALS
         .iter()
         .find(|(k, _)| *k == name)
         .map(|(_, v)| *v)
-        .unwrap_or("")
 }
 
 /// `tokens` stacked over the make.globals value of `name`.
 fn stack_with_globals<'a>(name: &str, tokens: Vec<&'a str>) -> Vec<&'a str> {
-    stack_incremental(global(name).split_whitespace().chain(tokens))
+    let globals = make_global(name).unwrap_or("");
+    stack_incremental(globals.split_whitespace().chain(tokens))
 }
 
 /// The last value assigned to the (not incremental) variable `name`.
@@ -1037,16 +1034,8 @@ impl<T> StackedList<T> {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = &(T, Loc)> {
-        self.items.values().map(|v| &**v)
-    }
-
-    pub fn len(&self) -> usize {
-        self.iter().count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.iter().next().is_none()
+    pub fn iter(&self) -> StackedIter<'_, T> {
+        StackedIter(self.items.values())
     }
 
     /// The same for lists that are the very same (shared, not merely
@@ -1059,10 +1048,21 @@ impl<T> StackedList<T> {
 
 impl<'a, T> IntoIterator for &'a StackedList<T> {
     type Item = &'a (T, Loc);
-    type IntoIter = Box<dyn Iterator<Item = &'a (T, Loc)> + 'a>;
+    type IntoIter = StackedIter<'a, T>;
 
     fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+        self.iter()
+    }
+}
+
+/// The entries of a [`StackedList`], in order.
+pub struct StackedIter<'a, T>(indexmap_lite::Values<'a, Arc<(T, Loc)>>);
+
+impl<'a, T> Iterator for StackedIter<'a, T> {
+    type Item = &'a (T, Loc);
+
+    fn next(&mut self) -> Option<&'a (T, Loc)> {
+        self.0.next().map(|v| &**v)
     }
 }
 
@@ -1109,10 +1109,13 @@ mod indexmap_lite {
             self.values[i].take()
         }
 
-        pub fn values(&self) -> impl Iterator<Item = &V> {
+        pub fn values(&self) -> Values<'_, V> {
             self.values.iter().flatten()
         }
     }
+
+    /// A map's values in insertion order.
+    pub type Values<'a, V> = std::iter::Flatten<std::slice::Iter<'a, Option<V>>>;
 }
 
 #[cfg(test)]
