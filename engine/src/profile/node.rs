@@ -254,6 +254,10 @@ struct DirRead {
     parents: Result<Vec<ParentRead>, ProfileError>,
     /// The node with a placeholder id and no parents (the store sets them).
     node: Result<ProfileNode, ProfileError>,
+    /// Whether `dir` is a directory: [`NodeStore::load`] checks a profile
+    /// is, and asking here (from the cache's answers, or on any thread)
+    /// saves a serial `stat` per profile of a matrix.
+    is_dir: bool,
 }
 
 /// One [`NodeStore::read_ahead`]: the directories queued so far, and
@@ -369,6 +373,7 @@ impl DirRead {
             dir,
             Vec::new(),
         );
+        let is_dir = src.fs.is_dir(dir);
         // Read: the cached answers (a copy of every file) are no longer
         // needed, and a read-ahead keeps hundreds of these until loading.
         let mut src = src;
@@ -379,6 +384,7 @@ impl DirRead {
             src,
             parents,
             node,
+            is_dir,
         }
     }
 }
@@ -424,7 +430,12 @@ impl NodeStore {
         path: &str,
     ) -> Result<NodeId, ProfileError> {
         let dir = normalize(&repos.get(repo).profiles_dir().join(path));
-        if !repos.fs.is_dir(&dir) {
+        let is_dir = match self.ahead.get(&dir) {
+            Some(read) => read.is_dir,
+            // A directory loaded was one.
+            None => self.by_dir.contains_key(&dir) || repos.fs.is_dir(&dir),
+        };
+        if !is_dir {
             return Err(ProfileError::NoSuchProfile {
                 name: format!("{}:{path}", repos.get(repo).name),
                 dir,
