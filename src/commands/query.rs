@@ -99,7 +99,9 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     let rendered: Vec<Rendered> = versions
         .par_iter()
         .enumerate()
-        .map(|(v, pkg)| Rendered::new(pkg, matrix.answers(v), args.json))
+        .map_init(String::new, |buf, (v, pkg)| {
+            Rendered::new(pkg, matrix.answers(v), args.json, buf)
+        })
         .collect();
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
     let progress = Progress::of(profiles.len(), "profiles written");
@@ -133,13 +135,16 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
 /// A version's distinct answers as written after the profile name, one
 /// after the other in one buffer.
 struct Rendered {
-    text: Vec<u8>,
+    text: Box<[u8]>,
     /// Where each answer's text ends.
     ends: Vec<u32>,
 }
 
 impl Rendered {
-    fn new(pkg: &Package, answers: &[Answer], json: bool) -> Rendered {
+    /// Renders through `buf`, a buffer kept between versions, then copies
+    /// the text at its exact size: no capacity guessed per version, and
+    /// no more memory than the text takes.
+    fn new(pkg: &Package, answers: &[Answer], json: bool, buf: &mut String) -> Rendered {
         // What every answer's line starts with (`CPV::REPO  `).
         let mut head = String::new();
         if json {
@@ -150,19 +155,20 @@ impl Rendered {
             head.push_str(pkg.repo_name.as_str());
             head.push_str("  ");
         }
-        let mut text = String::with_capacity(answers.len() * (head.len() + 16 * pkg.iuse.len()));
+        let text = buf;
+        text.clear();
         let mut ends = Vec::with_capacity(answers.len());
         for a in answers {
             text.push_str(&head);
             if json {
-                json_rest(&mut text, pkg, a);
+                json_rest(text, pkg, a);
             } else {
-                text_rest(&mut text, pkg, a);
+                text_rest(text, pkg, a);
             }
             ends.push(text.len() as u32);
         }
         Rendered {
-            text: text.into_bytes(),
+            text: text.as_bytes().into(),
             ends,
         }
     }
