@@ -70,6 +70,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let start = std::time::Instant::now();
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Vercmp { a, b } => commands::vercmp::run(a, b),
@@ -104,6 +105,18 @@ fn main() -> ExitCode {
             eprintln!("portolan: {}", message(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Lets a write to a closed pipe end the process quietly, as it ends
+/// `cat` or `grep` (`portolan show ... | head`). Rust ignores SIGPIPE, so
+/// the write fails instead: `println!` then panics, and the matrix
+/// commands stopped with "Broken pipe" and status 2.
+fn restore_sigpipe() {
+    // SAFETY: called first thing in main, before any thread starts;
+    // SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
