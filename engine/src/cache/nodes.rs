@@ -110,12 +110,16 @@ struct RepoNodes {
 
 impl RepoNodes {
     fn root(&self) -> Option<&ArchivedNodeCache> {
-        let map = self.old.as_ref()?;
-        // SAFETY: the same bytes passed `format::archived_nodes` (full
-        // bytecheck validation) and the checksum in `open`; the mapping is
-        // read-only and never written in place (see `format::open`).
-        Some(unsafe { rkyv::access_unchecked::<ArchivedNodeCache>(&map[format::PREFIX..]) })
+        self.old.as_deref().map(root_of)
     }
+}
+
+/// The archive in `map`, a cache file [`NodeInputs::open`] validated.
+fn root_of(map: &Mmap) -> &ArchivedNodeCache {
+    // SAFETY: every map this is called with passed `format::archived_nodes`
+    // (full bytecheck validation) and the checksum in `open`; the mapping
+    // is read-only and never written in place (see `format::open`).
+    unsafe { rkyv::access_unchecked::<ArchivedNodeCache>(&map[format::PREFIX..]) }
 }
 
 /// Where one directory's files are read from while it loads.
@@ -299,10 +303,13 @@ impl NodeInputs {
         if let Some(root) = r.root() {
             if let Some(&i) = r.old_index.get(rel) {
                 let written = root.written_ns.to_native();
-                if let Some(answers) = validate(&repos.fs, written, &root.nodes[i]) {
+                if let Some(metas) = validate(&repos.fs, written, &root.nodes[i]) {
+                    let map = r.old.clone().expect("a root has its map");
                     return NodeSource {
                         fs: Fs::new(Replay {
-                            answers,
+                            map,
+                            node: i,
+                            metas,
                             rest: repos.fs.clone(),
                         }),
                         recorder: None,
@@ -471,103 +478,106 @@ fn code_kind(c: u8) -> Option<Kind> {
     }
 }
 
-/// One recorded answer, ready to serve.
-enum Answer {
-    Missing,
-    Found {
-        meta: Meta,
-        text: Option<Vec<u8>>,
-        listing: Option<Vec<DirEntry>>,
-    },
-}
-
-/// The answers of a record when every input is unchanged, else `None`.
-fn validate(
-    fs: &Fs,
-    written: i64,
-    rec: &format::ArchivedNodeRecord,
-) -> Option<HashMap<PathBuf, Answer>> {
+/// The inputs of a record when every one is unchanged, else `None`:
+/// per input (in the record's order), what `stat` says of it now, or None
+/// for an input recorded absent.
+fn validate(fs: &Fs, written: i64, rec: &format::ArchivedNodeRecord) -> Option<Vec<Option<Meta>>> {
     let racy = |mtime: i64| mtime > written.saturating_sub(GRANULARITY_NS);
-    let mut answers = HashMap::with_capacity(rec.inputs.len());
-    let mut same_dirs: HashSet<PathBuf> = HashSet::new();
+    let mut metas = vec![None; rec.inputs.len()];
     // Folders first: an unchanged folder vouches for its absent entries.
     for pass in [true, false] {
-        for input in rec.inputs.iter() {
+        for (input, slot) in rec.inputs.iter().zip(&mut metas) {
             let Some(found) = input.found.as_ref() else {
                 continue;
             };
             if found.dir != pass {
                 continue;
             }
-            let path = path_of(input.path.as_slice());
+            let path = path_ref(input.path.as_slice());
             let old = format::Stamp {
                 len: found.stamp.len.to_native(),
                 mtime_ns: found.stamp.mtime_ns.to_native(),
             };
-            let meta = fs.metadata(&path).ok()?;
+            let meta = fs.metadata(path).ok()?;
             let want = if found.dir { Kind::Dir } else { Kind::File };
             if meta.kind != want || stamp(&meta)? != old {
                 return None;
             }
-            let text = found
-                .text
-                .as_ref()
-                .map(|t| (t.0.as_slice(), t.1.to_native()));
             if racy(old.mtime_ns) {
                 // Racily clean: a folder cannot be hashed, a file can.
-                let (_, hash) = text.filter(|_| !found.dir)?;
-                let bytes = fs.read(&path).ok()?;
-                if xxhash_rust::xxh3::xxh3_64(&bytes) != hash {
+                let text = found.text.as_ref().filter(|_| !found.dir)?;
+                let bytes = fs.read(path).ok()?;
+                if xxhash_rust::xxh3::xxh3_64(&bytes) != text.1.to_native() {
                     return None;
                 }
             }
-            let listing = found.listing.as_ref().map(|l| {
-                l.iter()
-                    .map(|e| DirEntry {
-                        name: path_of(e.0.as_slice()).into_os_string(),
-                        kind: code_kind(e.1),
-                    })
-                    .collect()
-            });
-            if found.dir {
-                same_dirs.insert(path.clone());
-            }
-            answers.insert(
-                path,
-                Answer::Found {
-                    meta,
-                    text: text.map(|(t, _)| t.to_vec()),
-                    listing,
-                },
-            );
+            *slot = Some(meta);
         }
     }
+    let same_dir = |dir: &Path| {
+        rec.inputs
+            .iter()
+            .any(|i| i.found.as_ref().is_some_and(|f| f.dir) && path_ref(i.path.as_slice()) == dir)
+    };
     for input in rec.inputs.iter().filter(|i| i.found.is_none()) {
-        let path = path_of(input.path.as_slice());
-        let vouched = path.parent().is_some_and(|p| same_dirs.contains(p));
-        if !vouched {
-            match fs.metadata(&path) {
+        let path = path_ref(input.path.as_slice());
+        if !path.parent().is_some_and(same_dir) {
+            match fs.metadata(path) {
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 _ => return None,
             }
         }
-        answers.insert(path, Answer::Missing);
     }
-    Some(answers)
+    Some(metas)
 }
 
-/// Serves a valid record; asks `rest` about anything it does not hold.
-#[derive(Debug)]
+/// An archived path, as a path (see [`path_of`]).
+fn path_ref(bytes: &[u8]) -> &Path {
+    // SAFETY: as in `path_of`.
+    Path::new(unsafe { std::ffi::OsStr::from_encoded_bytes_unchecked(bytes) })
+}
+
+/// Serves a valid record straight from the cache file; asks `rest` about
+/// anything it does not hold. A directory has a handful of inputs: one is
+/// found by comparing paths in turn, with nothing copied or hashed
+/// beforehand.
 struct Replay {
-    answers: HashMap<PathBuf, Answer>,
+    map: Arc<Mmap>,
+    /// The record's index in the file.
+    node: usize,
+    /// Per input, what `stat` said of it when validated (None: absent).
+    metas: Vec<Option<Meta>>,
     rest: Fs,
 }
 
-impl std::fmt::Debug for Answer {
+impl std::fmt::Debug for Replay {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Answer::Missing => write!(f, "Missing"),
-            Answer::Found { meta, .. } => write!(f, "{meta:?}"),
+        write!(f, "Replay({:?})", self.record().rel.as_str())
+    }
+}
+
+/// What a record says about a path.
+enum Answer<'a> {
+    Missing,
+    Found(&'a Meta, &'a format::ArchivedFound),
+    /// Not recorded: ask the repository.
+    Unknown,
+}
+
+impl Replay {
+    fn record(&self) -> &format::ArchivedNodeRecord {
+        &root_of(&self.map).nodes[self.node]
+    }
+
+    fn answer(&self, path: &Path) -> Answer<'_> {
+        let bytes = path.as_os_str().as_encoded_bytes();
+        let inputs = self.record().inputs.iter().zip(&self.metas);
+        match inputs.into_iter().find(|(i, _)| i.path.as_slice() == bytes) {
+            None => Answer::Unknown,
+            Some((input, meta)) => match (input.found.as_ref(), meta) {
+                (Some(found), Some(meta)) => Answer::Found(meta, found),
+                _ => Answer::Missing,
+            },
         }
     }
 }
@@ -578,31 +588,38 @@ fn not_found() -> io::Error {
 
 impl Source for Replay {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        match self.answers.get(path) {
-            Some(Answer::Missing) => Err(not_found()),
-            Some(Answer::Found {
-                text: Some(t),
-                meta,
-                ..
-            }) if meta.kind == Kind::File => Ok(t.clone()),
+        match self.answer(path) {
+            Answer::Missing => Err(not_found()),
+            Answer::Found(meta, found) if meta.kind == Kind::File => match found.text.as_ref() {
+                Some(text) => Ok(text.0.as_slice().to_vec()),
+                None => self.rest.read(path),
+            },
             _ => self.rest.read(path),
         }
     }
 
     fn metadata(&self, path: &Path) -> io::Result<Meta> {
-        match self.answers.get(path) {
-            Some(Answer::Missing) => Err(not_found()),
-            Some(Answer::Found { meta, .. }) => Ok(*meta),
-            None => self.rest.metadata(path),
+        match self.answer(path) {
+            Answer::Missing => Err(not_found()),
+            Answer::Found(meta, _) => Ok(*meta),
+            Answer::Unknown => self.rest.metadata(path),
         }
     }
 
     fn read_dir(&self, path: &Path) -> io::Result<Vec<DirEntry>> {
-        match self.answers.get(path) {
-            Some(Answer::Missing) => Err(not_found()),
-            Some(Answer::Found {
-                listing: Some(l), ..
-            }) => Ok(l.clone()),
+        match self.answer(path) {
+            Answer::Missing => Err(not_found()),
+            Answer::Found(_, found) if found.listing.is_some() => {
+                let listing = found.listing.as_ref().map(|l| l.as_slice());
+                Ok(listing
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|e| DirEntry {
+                        name: path_of(e.0.as_slice()).into_os_string(),
+                        kind: code_kind(e.1),
+                    })
+                    .collect())
+            }
             _ => self.rest.read_dir(path),
         }
     }
