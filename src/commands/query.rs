@@ -81,8 +81,12 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         report_checked_warnings(p, categories, &mut reported);
     }
     let profiles: Vec<&Profile> = stacked.iter().map(|(p, _)| p).collect();
-    let evaluators = Evaluator::all(tree, profiles.iter().copied());
-    let facts = VersionFacts::new(tree);
+    // The versions' facts need only the tree: worked out beside the
+    // evaluators rather than after them, on one thread.
+    let (evaluators, facts) = rayon::join(
+        || Evaluator::all(tree, profiles.iter().copied()),
+        || VersionFacts::new(tree),
+    );
     let versions: Vec<&Package> = selection
         .iter()
         .filter_map(|item| match item {
