@@ -422,25 +422,32 @@ impl Stacker {
     }
 
     /// The folds of `leaves`, in order, as [`Stacker::fold`] gives them one
-    /// at a time, worked out on all threads: the nodes not yet folded go a
-    /// generation at a time (a node's fold starts from its first parent's),
-    /// each generation in parallel.
+    /// at a time, worked out on all threads: each node not yet folded goes
+    /// as soon as its first parent's fold (where its own starts) is done.
     pub fn fold_all(
         &mut self,
         repos: &RepoSet,
         nodes: &NodeStore,
         leaves: &[NodeId],
     ) -> Vec<Arc<Fold>> {
-        // Each node to fold with its generation: 0 when its first parent
-        // is folded already (or it has none), else one more than the
-        // parent's.
-        let mut generation: HashMap<NodeId, usize> = HashMap::default();
+        // The nodes to fold: each leaf and its chain of first parents, up
+        // to one folded already.
+        let mut todo: Vec<NodeId> = Vec::new();
+        let mut at: HashMap<NodeId, usize> = HashMap::default();
         for &leaf in leaves {
-            self.generation(nodes, leaf, &mut generation);
+            let mut id = leaf;
+            while !self.memo.contains_key(&id) && !at.contains_key(&id) {
+                at.insert(id, todo.len());
+                todo.push(id);
+                match nodes.get(id).parents.first() {
+                    Some(&(_, first)) => id = first,
+                    None => break,
+                }
+            }
         }
         // The lines of every node that folding applies, read in parallel.
         let mut applied: Vec<NodeId> = Vec::new();
-        for &id in generation.keys() {
+        for &id in &todo {
             for &(_, p) in nodes.get(id).parents.iter().skip(1) {
                 applied.extend(nodes.stack(p));
             }
@@ -454,70 +461,90 @@ impl Stacker {
             .map(|&id| (id, Arc::new(NodeLists::new(nodes.get(id)))))
             .collect();
         self.lists.extend(lists);
-        let mut by_generation: Vec<Vec<NodeId>> = Vec::new();
-        for (&id, &g) in &generation {
-            if by_generation.len() <= g {
-                by_generation.resize(g + 1, Vec::new());
+        // Each node is folded as soon as its first parent is (folding a
+        // generation of the first-parent tree at a time, the last few
+        // nodes of a generation kept the other threads waiting).
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); todo.len()];
+        let mut roots = Vec::new();
+        for (i, &id) in todo.iter().enumerate() {
+            match nodes.get(id).parents.first().and_then(|(_, p)| at.get(p)) {
+                Some(&parent) => children[parent].push(i),
+                None => roots.push(i),
             }
-            by_generation[g].push(id);
         }
-        for batch in by_generation {
-            let (memo, lists) = (&self.memo, &self.lists);
-            let folded: Vec<(NodeId, Arc<Fold>, usize)> = batch
-                .par_iter()
-                .map(|&id| {
-                    let node = nodes.get(id);
-                    let mut fold = match node.parents.first() {
-                        Some(&(_, first)) => (*memo[&first]).clone(),
-                        None => Fold::new(),
-                    };
-                    let mut applied = 0;
-                    for &(_, p) in node.parents.iter().skip(1) {
-                        for n in nodes.stack(p) {
-                            fold.apply(repos, nodes, nodes.get(n), &lists[&n]);
-                            applied += 1;
-                        }
-                    }
-                    fold.apply(repos, nodes, node, &lists[&id]);
-                    (id, Arc::new(fold), applied + 1)
-                })
-                .collect();
-            for (id, fold, applied) in folded {
-                self.memo.insert(id, fold);
-                self.applied += applied;
+        let folded: Vec<OnceLock<(Arc<Fold>, usize)>> =
+            todo.iter().map(|_| OnceLock::new()).collect();
+        let job = FoldJob {
+            repos,
+            nodes,
+            memo: &self.memo,
+            lists: &self.lists,
+            todo: &todo,
+            at: &at,
+            children: &children,
+            folded: &folded,
+        };
+        rayon::scope(|s| {
+            for &i in &roots {
+                let job = &job;
+                s.spawn(move |s| job.run(s, i));
             }
+        });
+        for (id, done) in todo.into_iter().zip(folded) {
+            let (fold, applied) = done.into_inner().expect("every node to fold is reached");
+            self.memo.insert(id, fold);
+            self.applied += applied;
         }
         leaves.iter().map(|leaf| self.memo[leaf].clone()).collect()
-    }
-
-    /// `id`'s generation in [`Stacker::fold_all`] (None when folded
-    /// already), recording it and its first parents' in `generation`.
-    fn generation(
-        &self,
-        nodes: &NodeStore,
-        id: NodeId,
-        generation: &mut HashMap<NodeId, usize>,
-    ) -> Option<usize> {
-        if self.memo.contains_key(&id) {
-            return None;
-        }
-        if let Some(&g) = generation.get(&id) {
-            return Some(g);
-        }
-        let g = match nodes.get(id).parents.first() {
-            Some(&(_, first)) => self
-                .generation(nodes, first, generation)
-                .map_or(0, |g| g + 1),
-            None => 0,
-        };
-        generation.insert(id, g);
-        Some(g)
     }
 
     /// Stacks the profile whose leaf node is `leaf`.
     pub fn profile(&mut self, repos: &RepoSet, nodes: &NodeStore, leaf: NodeId) -> Profile {
         let fold = self.fold(repos, nodes, leaf);
         Profile::finish(nodes, leaf, &fold)
+    }
+}
+
+/// One [`Stacker::fold_all`]: the nodes to fold (`todo`, each with its
+/// index in `at`), the nodes whose first parent each is, and each fold
+/// once done, with how many node applications it took.
+struct FoldJob<'a> {
+    repos: &'a RepoSet,
+    nodes: &'a NodeStore,
+    memo: &'a HashMap<NodeId, Arc<Fold>>,
+    lists: &'a HashMap<NodeId, Arc<NodeLists>>,
+    todo: &'a [NodeId],
+    at: &'a HashMap<NodeId, usize>,
+    children: &'a [Vec<usize>],
+    folded: &'a [OnceLock<(Arc<Fold>, usize)>],
+}
+
+impl<'a> FoldJob<'a> {
+    /// Folds node `todo[i]` (its first parent is folded), then queues the
+    /// nodes waiting for it.
+    fn run<'s>(&'s self, s: &rayon::Scope<'s>, i: usize) {
+        let (nodes, lists) = (self.nodes, self.lists);
+        let id = self.todo[i];
+        let node = nodes.get(id);
+        let mut fold = match node.parents.first() {
+            Some(&(_, first)) => match self.at.get(&first) {
+                Some(&p) => (*self.folded[p].get().expect("parent folded first").0).clone(),
+                None => (*self.memo[&first]).clone(),
+            },
+            None => Fold::new(),
+        };
+        let mut applied = 0;
+        for &(_, p) in node.parents.iter().skip(1) {
+            for n in nodes.stack(p) {
+                fold.apply(self.repos, nodes, nodes.get(n), &lists[&n]);
+                applied += 1;
+            }
+        }
+        fold.apply(self.repos, nodes, node, &lists[&id]);
+        let _ = self.folded[i].set((Arc::new(fold), applied + 1));
+        for &c in &self.children[i] {
+            s.spawn(move |s| self.run(s, c));
+        }
     }
 }
 
@@ -1310,8 +1337,8 @@ mod tests {
         }
     }
 
-    /// Every profile of the real corpus folded at once, a generation at a
-    /// time on all threads, gives what folding them one after the other
+    /// Every profile of the real corpus folded at once, on all threads,
+    /// gives what folding them one after the other
     /// gives, with the same node applications.
     #[test]
     fn folding_all_at_once_equals_folding_in_turn() {
