@@ -107,21 +107,40 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
             Rendered::new(pkg, matrix.answers(v), args.json, buf)
         })
         .collect();
+    // Each line as the two slices it is written from: the profile's
+    // prefix and the version's answer, made once.
+    let lines: Vec<Vec<IoSlice>> = rendered
+        .par_iter()
+        .map(|r| {
+            (0..r.ends.len() as u32)
+                .map(|k| IoSlice::new(r.get(k)))
+                .collect()
+        })
+        .collect();
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
     let progress = Progress::of(profiles.len(), "profiles written");
     let mut out = Output::stdout()?;
+    let every_name_found = selection.iter().all(|i| matches!(i, Item::Version(_)));
     for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
+        let prefix = IoSlice::new(prefix.as_bytes());
         let mut numbers = matrix.row(k);
-        let mut version = 0;
-        for item in &selection {
-            match item {
-                Item::Version(_) => {
-                    let n = numbers.next().unwrap_or_default();
-                    out.push(prefix.as_bytes())?;
-                    out.push(rendered[version].get(n))?;
-                    version += 1;
+        if every_name_found {
+            for (answers, n) in lines.iter().zip(numbers) {
+                out.push_line(prefix, answers[n as usize])?;
+            }
+        } else {
+            let mut version = 0;
+            for item in &selection {
+                match item {
+                    Item::Version(_) => {
+                        let n = numbers.next().unwrap_or_default();
+                        out.push_line(prefix, lines[version][n as usize])?;
+                        version += 1;
+                    }
+                    Item::NotFound(asked) => {
+                        out.owned(not_found(&profile.name, asked, args.json))?
+                    }
                 }
-                Item::NotFound(asked) => out.owned(not_found(&profile.name, asked, args.json))?,
             }
         }
         progress.inc(1);
@@ -131,6 +150,7 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
     // profiles, their evaluators, the matrix and its text, serially, would
     // only delay the exit.
     drop(out);
+    std::mem::forget(lines);
     std::mem::forget((evaluators, matrix, rendered));
     std::mem::forget(stacked);
     Ok(ExitCode::SUCCESS)
@@ -244,9 +264,10 @@ impl<'a> Output<'a> {
         })
     }
 
-    fn push(&mut self, bytes: &'a [u8]) -> Result<()> {
-        self.slices.push(IoSlice::new(bytes));
-        if self.slices.len() == SLICES {
+    /// Writes a line's two slices after what was pushed.
+    fn push_line(&mut self, prefix: IoSlice<'a>, rest: IoSlice<'a>) -> Result<()> {
+        self.slices.extend([prefix, rest]);
+        if self.slices.len() >= SLICES {
             self.flush()?;
         }
         Ok(())
