@@ -476,6 +476,11 @@ impl NodeStore {
         });
         let read = ahead.read.into_inner().unwrap_or_else(|e| e.into_inner());
         self.ahead.extend(read);
+        // Room for every directory read: loading them one by one (serial)
+        // otherwise moves the nodes, large, each time the vector grows.
+        self.nodes.reserve(self.ahead.len());
+        self.stack_lens.reserve(self.ahead.len());
+        self.by_dir.reserve(self.ahead.len());
     }
 
     /// `dir` is neither loaded nor read ahead.
