@@ -300,14 +300,14 @@ impl NodeInputs {
         let Some(Some(r)) = self.repos.get(repo.0 as usize) else {
             return NodeSource::listed(&repos.fs, dir);
         };
-        if let Some(root) = r.root() {
+        if let Some(map) = &r.old {
+            let root = root_of(map);
             if let Some(&i) = r.old_index.get(rel) {
                 let written = root.written_ns.to_native();
                 if let Some(metas) = validate(&repos.fs, written, &root.nodes[i]) {
-                    let map = r.old.clone().expect("a root has its map");
                     return NodeSource {
                         fs: Fs::new(Replay {
-                            map,
+                            map: Arc::clone(map),
                             node: i,
                             metas,
                             rest: repos.fs.clone(),
@@ -538,9 +538,9 @@ fn path_ref(bytes: &[u8]) -> &Path {
 }
 
 /// Serves a valid record straight from the cache file; asks `rest` about
-/// anything it does not hold. A directory has a handful of inputs: one is
-/// found by comparing paths in turn, with nothing copied or hashed
-/// beforehand.
+/// anything it does not hold. A record has a few dozen inputs (most of
+/// them names probed and absent): one is found by comparing their bytes
+/// in turn, which costs less than hashing every path into a map first.
 struct Replay {
     map: Arc<Mmap>,
     /// The record's index in the file.
