@@ -21,10 +21,11 @@
 //! verdicts in the same order: the package's *context* (`context_key`;
 //! only flags in some version's IUSE count, the answer holding no other).
 //! Positions count by rank only, so a profile of each arch, reading
-//! `base` at another depth of its stack, can share one. Lines with wildcard flags, and parts
-//! under which a license of the version is not accepted while its LICENSE
-//! has conditionals on flags outside IUSE (its answer then depends on the
-//! USE of the implicit flags too), are evaluated profile by profile.
+//! `base` at another depth of its stack, can share one. Lines with
+//! wildcard flags, and parts under which a license of the version is not
+//! accepted while its LICENSE has conditionals on flags outside IUSE (its
+//! answer then depends on the USE of the implicit flags too), are
+//! evaluated profile by profile.
 //!
 //! Every answer is [`Evaluator::answer_into`]'s, or for a part of profiles
 //! naming nowhere the package, `Evaluator::answer_from_base`'s (the same

@@ -579,15 +579,20 @@ fn parse_repos_conf_into(text: &str, path: &Path, conf: &mut ReposConf) -> Resul
     Ok(())
 }
 
+/// The real corpus's repos.conf, beside this checkout (the engine's unit
+/// tests on real data read it).
+#[cfg(test)]
+pub(crate) const REAL_REPOS_CONF: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/corpus/real/repos.conf"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn real() -> PathBuf {
-        PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/real/repos.conf"
-        ))
+        PathBuf::from(REAL_REPOS_CONF)
     }
 
     #[test]

@@ -447,10 +447,7 @@ mod tests {
     /// with the node cache cold and warm.
     #[test]
     fn reading_profiles_ahead_changes_nothing() {
-        let conf = std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/real/repos.conf"
-        ));
+        let conf = std::path::Path::new(crate::repo::REAL_REPOS_CONF);
         let dir = std::env::temp_dir().join(format!("portolan-ahead-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let cache = CacheOptions {

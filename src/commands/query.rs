@@ -113,17 +113,12 @@ pub fn run(tree: &mut Tree, args: &Args) -> Result<ExitCode> {
         .collect();
     // Each line as the two slices it is written from: the profile's
     // prefix and the version's answer, made once.
-    let lines: Vec<Vec<IoSlice>> = rendered
-        .par_iter()
-        .map(|r| {
-            (0..r.ends.len() as u32)
-                .map(|k| IoSlice::new(r.get(k)))
-                .collect()
-        })
-        .collect();
+    let lines: Vec<Vec<IoSlice>> = rendered.par_iter().map(Rendered::lines).collect();
     let prefixes: Vec<String> = profiles.iter().map(|p| prefix(p, args.json)).collect();
     let progress = Progress::of(profiles.len(), "profiles written");
     let mut out = Output::stdout()?;
+    // Without names that matched nothing (the usual case, a whole tree),
+    // a row is the versions' lines alone: the loop needs no per-item match.
     let every_name_found = selection.iter().all(|i| matches!(i, Item::Version(_)));
     for (k, (profile, prefix)) in profiles.iter().zip(&prefixes).enumerate() {
         let prefix = IoSlice::new(prefix.as_bytes());
@@ -199,6 +194,13 @@ impl Rendered {
             text: text.as_bytes().into(),
             ends,
         }
+    }
+
+    /// Each answer's text, as a slice to write.
+    fn lines(&self) -> Vec<IoSlice<'_>> {
+        (0..self.ends.len() as u32)
+            .map(|k| IoSlice::new(self.get(k)))
+            .collect()
     }
 
     /// Answer number `k`'s text.

@@ -373,7 +373,7 @@ impl DirRead {
             dir,
             Vec::new(),
         );
-        let is_dir = src.fs.is_dir(dir);
+        let dir_exists = src.fs.is_dir(dir);
         // Read: the cached answers (a copy of every file) are no longer
         // needed, and a read-ahead keeps hundreds of these until loading.
         let mut src = src;
@@ -384,7 +384,7 @@ impl DirRead {
             src,
             parents,
             node,
-            is_dir,
+            is_dir: dir_exists,
         }
     }
 }
@@ -969,11 +969,7 @@ mod tests {
     use super::*;
 
     fn real() -> RepoSet {
-        RepoSet::from_repos_conf(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/real/repos.conf"
-        )))
-        .unwrap()
+        RepoSet::from_repos_conf(Path::new(crate::repo::REAL_REPOS_CONF)).unwrap()
     }
 
     fn names(store: &NodeStore, stack: &[NodeId]) -> Vec<String> {

@@ -255,9 +255,9 @@ impl Fold {
         self.cfgs.push(Arc::new(cfg));
         // make.defaults USE and its USE_EXPAND translation.
         if regroup {
-            let groups = UseGroups::new(&self.cfgs);
-            if groups.lists() != self.groups.lists() {
-                self.groups = Arc::new(groups);
+            let (unprefixed, prefixed) = UseGroups::lists_of(&self.cfgs);
+            if (&unprefixed[..], &prefixed[..]) != self.groups.lists() {
+                self.groups = Arc::new(UseGroups::new(unprefixed, prefixed));
                 self.use_defaults = FlagStream::default();
                 for (at, &id) in self.stack[..i as usize].iter().enumerate() {
                     let cfg = &self.cfgs[at];
@@ -853,10 +853,13 @@ struct UseGroups {
 }
 
 impl UseGroups {
-    fn new(cfgs: &[Arc<BTreeMap<String, Var>>]) -> UseGroups {
+    /// The two lists as the stack `cfgs` resolves them.
+    fn lists_of(cfgs: &[Arc<BTreeMap<String, Var>>]) -> (Vec<String>, Vec<String>) {
         let words = |name| incremental_words(cfgs, name).map(str::to_owned).collect();
-        let (unprefixed, prefixed): (Vec<String>, Vec<String>) =
-            (words("USE_EXPAND_UNPREFIXED"), words("USE_EXPAND"));
+        (words("USE_EXPAND_UNPREFIXED"), words("USE_EXPAND"))
+    }
+
+    fn new(unprefixed: Vec<String>, prefixed: Vec<String>) -> UseGroups {
         let mut order: HashMap<String, Vec<(u8, usize)>> = HashMap::default();
         for (group, list) in [(0u8, &unprefixed), (1, &prefixed)] {
             for (at, var) in list.iter().enumerate() {
@@ -927,31 +930,23 @@ fn translate_use(
     }
 }
 
-/// The incremental variable `name` after `cfgs` as Portage stacks it:
-/// make.globals' value, then each node's tokens. None when no node
-/// assigns it.
-fn incremental<'a>(
-    cfgs: &'a [Arc<BTreeMap<String, Var>>],
-    name: &str,
-) -> Option<(Vec<&'a str>, &'a Option<Loc>)> {
-    let mut tokens = Vec::new();
-    let mut loc = None;
-    for v in cfgs.iter().filter_map(|cfg| cfg.get(name)) {
-        tokens.extend(v.value.split_whitespace());
-        loc = Some(&v.loc);
-    }
-    Some((stack_with_globals(name, tokens), loc?))
-}
-
-/// An incremental variable's final tokens (make.globals' value when no
-/// node assigns it).
+/// The incremental variable `name`'s final tokens after `cfgs`, as
+/// Portage stacks it: make.globals' value, then each node's tokens
+/// (make.globals' value as it is when no node assigns it).
 fn incremental_words<'a>(
     cfgs: &'a [Arc<BTreeMap<String, Var>>],
     name: &str,
 ) -> impl Iterator<Item = &'a str> {
-    let (tokens, globals) = match incremental(cfgs, name) {
-        Some((tokens, _)) => (tokens, None),
-        None => (Vec::new(), make_global(name)),
+    let mut tokens = Vec::new();
+    let mut assigned = false;
+    for v in cfgs.iter().filter_map(|cfg| cfg.get(name)) {
+        tokens.extend(v.value.split_whitespace());
+        assigned = true;
+    }
+    let (tokens, globals) = if assigned {
+        (stack_with_globals(name, tokens), None)
+    } else {
+        (Vec::new(), make_global(name))
     };
     tokens
         .into_iter()
@@ -1180,11 +1175,7 @@ mod tests {
     use std::path::Path;
 
     fn real() -> RepoSet {
-        RepoSet::from_repos_conf(Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../shared/corpus/real/repos.conf"
-        )))
-        .unwrap()
+        RepoSet::from_repos_conf(Path::new(crate::repo::REAL_REPOS_CONF)).unwrap()
     }
 
     fn load(repos: &RepoSet, store: &mut NodeStore, repo: &str, path: &str) -> Profile {
