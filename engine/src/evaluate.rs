@@ -906,21 +906,25 @@ impl<'a> Evaluator<'a> {
     /// The identity of what this profile says about package `cp` in
     /// particular, appended to `key`: its package-level entries (position
     /// in the stack, table, and the node's entry itself), masks and
-    /// unmasks (file and line, and scope). Two profiles with equal keys
-    /// read the same lines at the same stack positions; with equal bases
-    /// and equal profile-wide verdicts of the flags those lines name (see
-    /// [`Evaluator::package_flags`]), they answer alike for every
-    /// version of `cp`. False when some line has a wildcard flag token,
-    /// whose comparison with profile-wide tokens would involve every flag
-    /// it covers: such a profile is evaluated on its own.
-    pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>) -> bool {
+    /// unmasks (file and line, and scope); and the flags its package.use-
+    /// style lines name (exact tokens), appended to `flags`. Two profiles
+    /// with equal keys read the same lines at the same stack positions
+    /// (so name the same flags); with equal bases and equal profile-wide
+    /// verdicts of those flags, they answer alike for every version of
+    /// `cp`. False when some line has a wildcard flag token, whose
+    /// comparison with profile-wide tokens would involve every flag it
+    /// covers: such a profile is evaluated on its own.
+    pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>, flags: &mut Vec<Sym>) -> bool {
         // Each list's length goes before it, written once it is known (one
         // lookup per index: this runs for every naming pair).
         let at = key.len();
         key.push(0);
         for &(node, table, entry) in self.entries.iter(cp) {
-            if is_flag_table(table) && entry.tokens.iter().any(|t| t.is_wildcard()) {
-                return false;
+            if is_flag_table(table) {
+                if entry.tokens.iter().any(|t| t.is_wildcard()) {
+                    return false;
+                }
+                flags.extend(entry.tokens.iter().map(|t| t.name));
             }
             key.push(u64::from(node) << 8 | table as u64);
             key.push(std::ptr::from_ref(entry) as usize as u64);
@@ -953,16 +957,6 @@ impl<'a> Evaluator<'a> {
     /// Whether `flag` is this profile's arch (enabled unless masked).
     pub(crate) fn is_arch(&self, flag: Sym) -> bool {
         self.profile.arch == Some(flag)
-    }
-
-    /// The flags named by this profile's package.use-style lines for
-    /// `cp` (exact tokens; see [`Evaluator::package_key`]).
-    pub(crate) fn package_flags(&self, cp: Sym, out: &mut Vec<Sym>) {
-        for &(_, table, entry) in self.entries.iter(cp) {
-            if is_flag_table(table) {
-                out.extend(entry.tokens.iter().map(|t| t.name));
-            }
-        }
     }
 
     /// The profile-wide verdicts of `flag` (dense id `id` in `shared`),

@@ -411,45 +411,30 @@ fn contexts(
     package_of: &[u32],
     facts: &VersionFacts,
 ) -> Vec<Vec<(u32, u32)>> {
-    // Per package, its name and the IUSE flags of its versions.
+    // Per package, its name and the IUSE flags of its versions: only
+    // those are decided from the lines, the answer holding IUSE flags
+    // alone.
     let mut cp_of = vec![Sym::new(""); naming.len()];
     let mut iuse_of: Vec<Vec<Sym>> = vec![Vec::new(); naming.len()];
     for (pkg, &c) in versions.iter().zip(package_of) {
         cp_of[c as usize] = pkg.cp;
         iuse_of[c as usize].extend(pkg.iuse.iter().map(|&(f, _)| f));
     }
-    // Per package, the IUSE flags its naming profiles' lines name (only
-    // those are decided from the lines, the answer holding IUSE flags
-    // alone), with their dense ids.
-    let flags_of: Vec<Vec<(Sym, Option<u32>)>> = naming
+    naming
         .par_iter()
         .zip(&cp_of)
         .zip(&mut iuse_of)
         .map(|((profiles, &cp), iuse)| {
             iuse.sort_unstable();
             iuse.dedup();
-            let mut flags = Vec::new();
-            for &p in profiles {
-                evs[p as usize].package_flags(cp, &mut flags);
-            }
-            flags.retain(|f| iuse.binary_search(f).is_ok());
-            flags.sort_unstable();
-            flags.dedup();
-            flags.into_iter().map(|f| (f, facts.id(f))).collect()
-        })
-        .collect();
-    naming
-        .par_iter()
-        .zip(&cp_of)
-        .zip(&flags_of)
-        .map(|((profiles, &cp), flags)| {
+            let iuse: Vec<(Sym, Option<u32>)> = iuse.iter().map(|&f| (f, facts.id(f))).collect();
             let mut seen: HashMap<Vec<u64>, u32> = HashMap::default();
             let (mut key, mut scratch) = (Vec::new(), KeyScratch::default());
             profiles
                 .iter()
                 .map(|&p| {
                     let ev = &evs[p as usize];
-                    if !context_key(ev, cp, flags, facts, &mut key, &mut scratch) {
+                    if !context_key(ev, cp, &iuse, facts, &mut key, &mut scratch) {
                         return (p, ALONE);
                     }
                     let next = seen.len() as u32;
@@ -468,8 +453,13 @@ fn contexts(
 /// Writes into `key` what decides the answers of `ev`'s profile about the
 /// versions of `cp` beyond its base and its flag table: the lines about
 /// `cp` ([`Evaluator::package_key`]) and the profile-wide verdicts of the
-/// `flags` those lines name, with every position replaced by its rank.
+/// flags those lines name that are in `iuse` (the IUSE flags of `cp`'s
+/// versions with their dense ids, sorted), with every position replaced
+/// by its rank.
 ///
+/// The flags of the profile's own lines suffice: profiles with the same
+/// lines name the same flags, and a flag no line names is decided
+/// profile-wide, which the flag table's splits already tell apart.
 /// Answers compare positions only with each other (the latest token
 /// wins) and with IUSE defaults, whose layer sits between the
 /// repository's and the profile's: so two profiles reading the same
@@ -480,16 +470,29 @@ fn contexts(
 fn context_key(
     ev: &Evaluator<'_>,
     cp: Sym,
-    flags: &[(Sym, Option<u32>)],
+    iuse: &[(Sym, Option<u32>)],
     facts: &VersionFacts,
     key: &mut Vec<u64>,
     scratch: &mut KeyScratch,
 ) -> bool {
-    let KeyScratch { nodes, verdicts } = scratch;
+    let KeyScratch {
+        nodes,
+        named,
+        flags,
+        verdicts,
+    } = scratch;
     key.clear();
-    if !ev.package_key(cp, key) {
+    named.clear();
+    if !ev.package_key(cp, key, named) {
         return false;
     }
+    named.sort_unstable();
+    named.dedup();
+    flags.clear();
+    flags.extend(named.iter().filter_map(|&f| {
+        let k = iuse.binary_search_by_key(&f, |&(g, _)| g).ok()?;
+        Some(iuse[k])
+    }));
     // The lines: `[n, (node << 8 | table, entry) * n, ...]`, at the
     // profile layer.
     let lines = key[0] as usize;
@@ -517,7 +520,7 @@ fn context_key(
         let k = key[1 + 2 * j];
         key[1 + 2 * j] = rank(node_of(k)) << 8 | (k & 0xff);
     }
-    for (v, &(f, _)) in verdicts.iter().zip(flags) {
+    for (v, &(f, _)) in verdicts.iter().zip(flags.iter()) {
         for v in v {
             let Some(v) = v else {
                 key.push(0);
@@ -534,10 +537,13 @@ fn context_key(
 }
 
 /// Buffers of [`context_key`], kept between the profiles of a package:
-/// the (layer, node) of every position named, and each flag's verdicts.
+/// the (layer, node) of every position named, the flags the lines name,
+/// those in IUSE with their ids, and each one's verdicts.
 #[derive(Default)]
 struct KeyScratch {
     nodes: Vec<u64>,
+    named: Vec<Sym>,
+    flags: Vec<(Sym, Option<u32>)>,
     verdicts: Vec<[Option<Verdict>; 6]>,
 }
 
