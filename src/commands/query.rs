@@ -253,6 +253,8 @@ fn not_found(profile: &str, asked: &str, json: bool) -> Vec<u8> {
 struct Output<'a> {
     file: std::fs::File,
     slices: Vec<IoSlice<'a>>,
+    /// How many bytes `slices` hold.
+    pending: usize,
 }
 
 /// How many slices one `writev` takes (IOV_MAX on Linux).
@@ -267,11 +269,13 @@ impl<'a> Output<'a> {
         Ok(Output {
             file: std::fs::File::from(fd),
             slices: Vec::with_capacity(SLICES),
+            pending: 0,
         })
     }
 
     /// Writes a line's two slices after what was pushed.
     fn push_line(&mut self, prefix: IoSlice<'a>, rest: IoSlice<'a>) -> Result<()> {
+        self.pending += prefix.len() + rest.len();
         self.slices.extend([prefix, rest]);
         if self.slices.len() >= SLICES {
             self.flush()?;
@@ -288,14 +292,22 @@ impl<'a> Output<'a> {
 
     fn flush(&mut self) -> Result<()> {
         let mut slices = &mut self.slices[..];
-        while !slices.is_empty() {
+        let mut left = self.pending;
+        while left > 0 {
             let n = self.file.write_vectored(slices)?;
             if n == 0 {
                 anyhow::bail!("standard output accepts no more bytes");
             }
-            IoSlice::advance_slices(&mut slices, n);
+            left -= n;
+            // A file takes every byte at once: only a short write (a pipe
+            // that filled up) needs the slices walked to find where it
+            // stopped.
+            if left > 0 {
+                IoSlice::advance_slices(&mut slices, n);
+            }
         }
         self.slices.clear();
+        self.pending = 0;
         Ok(())
     }
 }
