@@ -160,9 +160,11 @@ pub struct VersionFacts {
     iuse_ids: Vec<Box<[u32]>>,
     /// How many dense flag ids there are.
     flag_count: usize,
-    /// Dense flag id -> flag, and back.
+    /// Dense flag id -> flag, and back (by symbol number, [`NO_ID`] for
+    /// a symbol no IUSE has: an array read, not a hash lookup, for the
+    /// hundreds of thousands of flags profiles name).
     flags: Vec<Sym>,
-    ids: HashMap<Sym, u32>,
+    ids: Vec<u32>,
     /// The dense ids of the flags a wildcard prefix covers (`""` for
     /// `-*`), as profiles ask for them.
     prefixes: Mutex<HashMap<&'static str, Arc<[u32]>>>,
@@ -174,6 +176,9 @@ pub struct VersionFacts {
     /// yet known, else `1 | accepted << 1 | stable << 2`.
     kw_verdicts: Vec<AtomicU8>,
 }
+
+/// In [`VersionFacts::ids`], a symbol that is no IUSE flag.
+const NO_ID: u32 = u32::MAX;
 
 /// How many ACCEPT_KEYWORDS classes [`VersionFacts`] caches verdicts for;
 /// profiles of further classes compute theirs each time.
@@ -192,7 +197,8 @@ struct Facts {
 
 impl VersionFacts {
     pub fn new(tree: &Tree) -> VersionFacts {
-        let mut ids: HashMap<Sym, u32> = HashMap::default();
+        let mut ids: Vec<u32> = Vec::new();
+        let mut flags: Vec<Sym> = Vec::new();
         let iuse_ids = tree
             .packages
             .packages
@@ -201,21 +207,24 @@ impl VersionFacts {
                 p.iuse
                     .iter()
                     .map(|&(f, _)| {
-                        let next = ids.len() as u32;
-                        *ids.entry(f).or_insert(next)
+                        let at = f.id() as usize;
+                        if at >= ids.len() {
+                            ids.resize(at + 1, NO_ID);
+                        }
+                        if ids[at] == NO_ID {
+                            ids[at] = flags.len() as u32;
+                            flags.push(f);
+                        }
+                        ids[at]
                     })
                     .collect()
             })
             .collect();
         let n = tree.packages.len();
-        let mut flags = vec![Sym::new(""); ids.len()];
-        for (&f, &id) in &ids {
-            flags[id as usize] = f;
-        }
         VersionFacts {
             facts: (0..n).map(|_| OnceLock::new()).collect(),
             iuse_ids,
-            flag_count: ids.len(),
+            flag_count: flags.len(),
             flags,
             ids,
             prefixes: Mutex::default(),
@@ -239,7 +248,10 @@ impl VersionFacts {
 
     /// `flag`'s dense id, if some version's IUSE has it.
     pub fn id(&self, flag: Sym) -> Option<u32> {
-        self.ids.get(&flag).copied()
+        self.ids
+            .get(flag.id() as usize)
+            .copied()
+            .filter(|&id| id != NO_ID)
     }
 
     /// The dense flag ids of `pkg`'s IUSE, in IUSE order.
@@ -1365,12 +1377,12 @@ impl<'a> Evaluator<'a> {
                 &p.use_stable_mask,
             ];
             for s in streams {
-                named.extend(s.named().filter_map(|flag| shared.ids.get(&flag).copied()));
+                named.extend(s.named().filter_map(|flag| shared.id(flag)));
                 for prefix in s.wildcards() {
                     named.extend(shared.with_prefix(prefix).iter().copied());
                 }
             }
-            named.extend(p.arch.and_then(|a| shared.ids.get(&a).copied()));
+            named.extend(p.arch.and_then(|a| shared.id(a)));
             named.sort_unstable();
             named.dedup();
             let mut verdicts = Vec::with_capacity(named.len());
@@ -1447,13 +1459,32 @@ impl<'a> Evaluator<'a> {
         out.stable = stable;
         if pkg.eapi.is_ok() {
             let own = self.package_streams(pkg, stable);
+            // The flags the own streams' exact tokens name, sorted, so that
+            // each IUSE flag is looked for once rather than in each stream,
+            // and only when a one-word filter of their numbers lets it
+            // through (most IUSE flags are named by no token); wildcards
+            // (rare) are asked of the streams.
+            let mut exact: Vec<Sym> = Vec::new();
+            let (mut filter, mut wild) = (0u64, false);
+            for s in own.iter().flatten() {
+                for &(_, f, _) in &s.exact {
+                    exact.push(f);
+                    filter |= 1 << (f.id() % 64);
+                }
+                wild |= !s.wild.is_empty();
+            }
+            exact.sort_unstable();
+            let names = |f: Sym, own: &[OwnStream; 3]| {
+                filter & 1 << (f.id() % 64) != 0 && exact.binary_search(&f).is_ok()
+                    || wild && own.iter().any(|s| s.names(f))
+            };
             let ids = &shared.iuse_ids[pkg.id.0 as usize];
             let table = self.flag_table(shared);
             let base = 9 * usize::from(stable);
             for (k, (&id, &(f, default))) in ids.iter().zip(&pkg.iuse).enumerate() {
                 // A flag no token of the version's own streams names is
                 // decided profile-wide: its code says it.
-                if let Some(own) = own.as_ref().filter(|own| own.iter().any(|s| s.names(f))) {
+                if let Some(own) = own.as_ref().filter(|own| names(f, own)) {
                     let iuse_default = default.map(|on| Verdict {
                         pos: Pos::new(Layer::Iuse, 0, 0, k as u32),
                         on,

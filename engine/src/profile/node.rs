@@ -69,6 +69,9 @@ pub struct Token {
     /// split once here rather than per package evaluated.
     pub name: Sym,
     pub on: bool,
+    /// Whether it is a wildcard (see [`Token::is_wildcard`]), told once
+    /// here: the matrix asks for every naming (profile, package) pair.
+    wild: bool,
 }
 
 impl Token {
@@ -82,12 +85,13 @@ impl Token {
             text,
             name,
             on,
+            wild: name.as_str().ends_with('*'),
         }
     }
 
     /// `-*`, `prefix_*`, `-prefix_*`: decided by prefix, not by name.
     pub fn is_wildcard(&self) -> bool {
-        self.name.as_str().ends_with('*')
+        self.wild
     }
 }
 
