@@ -917,13 +917,14 @@ impl<'a> Evaluator<'a> {
 
     /// The identity of what this profile says about package `cp` in
     /// particular, appended to `key`: its package-level entries (position
-    /// in the stack, table, and the node's entry itself), masks and
-    /// unmasks (file and line, and scope); and the flags its package.use-
-    /// style lines name (exact tokens), appended to `flags`. Two profiles
-    /// with equal keys read the same lines at the same stack positions
-    /// (so name the same flags); with equal bases and equal profile-wide
-    /// verdicts of those flags, they answer alike for every version of
-    /// `cp`. False when some line has a wildcard flag token, whose
+    /// in the stack, table, and the node's entry itself), its own masks
+    /// and unmasks (file and line; the repository-level ones are the same
+    /// for every evaluator of a tree); and the flags its package.use-style
+    /// lines name (exact tokens), appended to `flags`. Two profiles of one
+    /// tree with equal keys read the same lines at the same stack
+    /// positions (so name the same flags); with equal bases and equal
+    /// profile-wide verdicts of those flags, they answer alike for every
+    /// version of `cp`. False when some line has a wildcard flag token, whose
     /// comparison with profile-wide tokens would involve every flag it
     /// covers: such a profile is evaluated on its own.
     pub(crate) fn package_key(&self, cp: Sym, key: &mut Vec<u64>, flags: &mut Vec<Sym>) -> bool {
@@ -942,18 +943,13 @@ impl<'a> Evaluator<'a> {
             key.push(std::ptr::from_ref(entry) as usize as u64);
         }
         key[at] = ((key.len() - at - 1) / 2) as u64;
-        for (repo, own) in [
-            (&*self.shared.masks, &*self.masks),
-            (&*self.shared.unmasks, &*self.unmasks),
-        ] {
-            let at = key.len();
-            key.push(0);
-            for m in mask_lines(repo, own, cp) {
+        for own in [&*self.masks, &*self.unmasks] {
+            let lines = own.get(&cp).unwrap_or_default();
+            key.push(lines.len() as u64);
+            for m in lines {
                 key.push(Arc::as_ptr(&m.loc.file).cast::<u8>() as usize as u64);
-                let scope = m.scope.map_or(0, |r| u64::from(r.0) + 1);
-                key.push(u64::from(m.loc.line) << 32 | scope);
+                key.push(u64::from(m.loc.line));
             }
-            key[at] = ((key.len() - at - 1) / 2) as u64;
         }
         true
     }
@@ -1252,31 +1248,46 @@ impl<'a> Evaluator<'a> {
         // Per table, the token index, counted across the stack as
         // Evaluator::push_tables does.
         let mut next = [0u32; 6];
-        let mut group: Vec<&AtomEntry> = Vec::new();
+        // A node's entries that match, with their table's index in
+        // `tables`.
+        let mut matched: Vec<(usize, &AtomEntry)> = Vec::new();
+        // Room for every token of the package's lines in each stream it
+        // reaches, taken once rather than grown push by push.
+        let room: usize = nodes
+            .iter()
+            .flat_map(|all| all.iter())
+            .map(|e| e.2.tokens.len())
+            .sum();
         // One pass over the package's entries, a node at a time (they are
         // in stack order), as Evaluator::matching orders them.
         for here in nodes.iter().flat_map(|all| all.chunk_by(|a, b| a.0 == b.0)) {
             let node = here[0].0;
-            for (ti, &(si, t, ph, wild)) in tables.iter().enumerate() {
-                group.clear();
-                group.extend(
-                    here.iter()
-                        .filter(|(_, tt, e)| *tt == t && e.atom.matches(&pref))
-                        .map(|&(_, _, e)| e),
-                );
+            matched.clear();
+            matched.extend(here.iter().filter_map(|&(_, t, e)| {
+                let ti = tables.iter().position(|&(_, tt, _, _)| tt == t)?;
+                e.atom.matches(&pref).then_some((ti, e))
+            }));
+            // Table by table, each in the node's order (a stable sort).
+            matched.sort_by_key(|&(ti, _)| ti);
+            for group in matched.chunk_by(|a, b| a.0 == b.0) {
+                let ti = group[0].0;
+                let (si, _, ph, wild) = tables[ti];
                 let mut push = |e: &AtomEntry| {
+                    if s[si].exact.capacity() == 0 {
+                        s[si].exact.reserve(room);
+                    }
                     for tok in &e.tokens {
                         s[si].push(Pos::new(Layer::Profile, node, ph, next[ti]), tok, wild);
                         next[ti] += 1;
                     }
                 };
                 if group.len() > 1 {
-                    let atoms: Vec<&Atom> = group.iter().map(|e| &e.atom).collect();
+                    let atoms: Vec<&Atom> = group.iter().map(|&(_, e)| &e.atom).collect();
                     for k in order_by_specificity(&pkg.version, &atoms) {
-                        push(group[k]);
+                        push(group[k].1);
                     }
-                } else if let Some(e) = group.first() {
-                    push(e);
+                } else {
+                    push(group[0].1);
                 }
             }
         }
