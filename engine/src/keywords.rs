@@ -38,6 +38,11 @@ pub fn stack_incremental<'a>(acc: &mut Vec<Sym>, tokens: impl IntoIterator<Item 
 /// final accepted keyword list for this package: ACCEPT_KEYWORDS plus its
 /// matching package.accept_keywords entries, already stacked).
 pub fn accepted(keywords: &[Sym], accept: &[Sym]) -> bool {
+    // A keyword accepted as it is, the usual case, found by symbol alone
+    // before any text is read.
+    if keywords.iter().any(|k| accept.contains(k)) {
+        return true;
+    }
     let mut has_stable = false;
     let mut has_testing = false;
     for &k in keywords {
@@ -46,9 +51,6 @@ pub fn accepted(keywords: &[Sym], accept: &[Sym]) -> bool {
             return true;
         }
         if s == "~*" && accept.iter().any(|a| a.as_str().starts_with('~')) {
-            return true;
-        }
-        if accept.contains(&k) {
             return true;
         }
         if s.starts_with('~') {
@@ -75,18 +77,21 @@ pub fn is_stable(keywords: &[Sym], accept: &[Sym]) -> bool {
         // Accepted only through `**`, which accepts the testing copy too.
         return false;
     }
-    let any_testing_accepted = accept.iter().any(|a| a.as_str().starts_with('~'));
-    for &k in keywords {
-        let bare = k.as_str().strip_prefix('~').unwrap_or(k.as_str());
-        // The testing copy is `~bare`.
-        if bare == "*" && any_testing_accepted {
-            return false;
-        }
-        if accept
-            .iter()
-            .any(|a| a.as_str().strip_prefix('~') == Some(bare))
-        {
-            return false;
+    // Only an accepted testing keyword can accept a testing copy (most
+    // profiles accept their stable arch alone: no keyword to look at).
+    if accept.iter().any(|a| a.as_str().starts_with('~')) {
+        for &k in keywords {
+            let bare = k.as_str().strip_prefix('~').unwrap_or(k.as_str());
+            // The testing copy is `~bare`.
+            if bare == "*" {
+                return false;
+            }
+            if accept
+                .iter()
+                .any(|a| a.as_str().strip_prefix('~') == Some(bare))
+            {
+                return false;
+            }
         }
     }
     // Every copy is testing: `**` or `~*` would still accept it.
