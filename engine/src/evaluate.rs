@@ -1475,7 +1475,8 @@ impl<'a> Evaluator<'a> {
             // and only when a one-word filter of their numbers lets it
             // through (most IUSE flags are named by no token); wildcards
             // (rare) are asked of the streams.
-            let mut exact: Vec<Sym> = Vec::new();
+            let mut exact: Vec<Sym> =
+                Vec::with_capacity(own.iter().flatten().map(|s| s.exact.len()).sum());
             let (mut filter, mut wild) = (0u64, false);
             for s in own.iter().flatten() {
                 for &(_, f, _) in &s.exact {
