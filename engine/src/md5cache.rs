@@ -31,7 +31,7 @@
 //! and page faults than copying a few KiB, so `memmap2` is not used per
 //! entry. It comes back for the binary cache: there one mapping holds every
 //! entry of a repository, and an entry borrows its text from that shared
-//! mapping ([`Text::Mapped`]) instead of owning a copy.
+//! mapping (`Text::Mapped`) instead of owning a copy.
 //!
 //! Parsing is lazy where it pays: loading makes **one pass** that validates
 //! UTF-8 and records the byte ranges of keys and values (that pass is needed

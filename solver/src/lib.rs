@@ -33,7 +33,7 @@
 //! proxy package exists) is documented in `src/package.rs`; how the
 //! derivation tree becomes an explanation, in `src/report.rs`.
 //!
-//! [`reference`] decides the same question by exhaustive search on small
+//! [`reference`](mod@reference) decides the same question by exhaustive search on small
 //! universes; the property tests hold the two to the same answers.
 
 mod check;

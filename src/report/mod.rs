@@ -1,7 +1,7 @@
 //! Reports of `check` and `merge`: one plain data type, the [`Matrix`] of
 //! (profile, target set) cells, and one module per output format that
 //! renders it. `check` builds a matrix from verdicts, `merge` from the JSON
-//! lines of partitioned `check` runs; both hand it to [`write`], so the
+//! lines of partitioned `check` runs; both hand it to [`write`](fn@write), so the
 //! formats cannot drift between the two commands.
 
 pub mod html;

@@ -232,7 +232,7 @@ pub fn write(path: &Path, cache: &RepoCache) -> io::Result<()> {
     write_payload(path, Contents::Packages, &payload)
 }
 
-/// [`write`] for a [`NodeCache`].
+/// [`write`](fn@write) for a [`NodeCache`].
 pub fn write_nodes(path: &Path, cache: &NodeCache) -> io::Result<()> {
     let payload = rkyv::to_bytes::<rkyv::rancor::Error>(cache).map_err(io::Error::other)?;
     write_payload(path, Contents::Nodes, &payload)

@@ -37,7 +37,7 @@
 //!
 //! `DIR/<repo name>-<xxh3 of the canonical location>.cache`, written by
 //! [`format::write`] (temporary file + rename, so concurrent runs are safe),
-//! laid out as [`format`] says: a prefix with magic, format number, length
+//! laid out as [`format`](mod@format) says: a prefix with magic, format number, length
 //! and xxh3 checksum, then an rkyv archive of [`format::RepoCache`] read in
 //! place through `memmap2` with validation (`rkyv::access`). A file that is
 //! truncated, has flipped bytes, another format or another portolan
