@@ -160,10 +160,11 @@ pub struct VersionFacts {
     iuse_ids: Vec<Box<[u32]>>,
     /// How many dense flag ids there are.
     flag_count: usize,
-    /// Dense flag id -> flag, and back (by symbol number, [`NO_ID`] for
-    /// a symbol no IUSE has: an array read, not a hash lookup, for the
-    /// hundreds of thousands of flags profiles name).
+    /// Dense flag id -> flag.
     flags: Vec<Sym>,
+    /// Symbol number -> dense flag id, [`NO_ID`] for a symbol no IUSE
+    /// has: an array read, not a hash lookup, for the hundreds of
+    /// thousands of flags profiles name.
     ids: Vec<u32>,
     /// The dense ids of the flags a wildcard prefix covers (`""` for
     /// `-*`), as profiles ask for them.
